@@ -1,0 +1,541 @@
+// Package atomic is the client for Atom Telecom's Atomic API: the four
+// customer and service-plan endpoints, with retries, tolerant decoding and
+// typed errors. One Client is shared by every MCP tool.
+package atomic
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is the production API.
+const DefaultBaseURL = "https://atvoice-api.atomtelecom.com.au"
+
+// Endpoint paths, as documented.
+const (
+	PathListCustomers    = "/api/atomic/customer/list"
+	PathCreateCustomer   = "/api/atomic/customer/create"
+	PathDeleteCustomer   = "/api/atomic/customer/delete"
+	PathListServicePlans = "/api/atomic/service_plan/list"
+)
+
+// Defaults chosen so that a call, retries included, ends before MCP clients
+// give up on a tool (around 30 s).
+const (
+	DefaultRequestTimeout = 15 * time.Second
+	DefaultCallDeadline   = 24 * time.Second
+	DefaultMaxAttempts    = 3
+	DefaultMaxBodyBytes   = 16 << 20
+	maxPages              = 1000
+)
+
+// Options configures a Client.
+type Options struct {
+	BaseURL string
+	Token   Token
+	// Version goes into the User-Agent.
+	Version string
+	// HTTPClient defaults to a client with sane transport timeouts.
+	HTTPClient *http.Client
+	// RequestTimeout bounds one HTTP attempt.
+	RequestTimeout time.Duration
+	// CallDeadline bounds a whole call: every attempt, page and backoff.
+	CallDeadline time.Duration
+	// MaxAttempts bounds attempts per GET request; POST and DELETE get one.
+	MaxAttempts int
+	// MaxBodyBytes caps a response body.
+	MaxBodyBytes int64
+	// BaseBackoff is the first retry's mean delay (default 300 ms).
+	BaseBackoff time.Duration
+	Logger      *slog.Logger
+}
+
+// Client calls the Atomic API. It is safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	token     Token
+	userAgent string
+	http      *http.Client
+	opts      Options
+	log       *slog.Logger
+}
+
+// New validates opts and returns a Client.
+func New(opts Options) (*Client, error) {
+	if opts.BaseURL == "" {
+		opts.BaseURL = DefaultBaseURL
+	}
+	base, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("API URL %q is not an http(s) URL", opts.BaseURL)
+	}
+	if opts.Token.IsZero() {
+		return nil, errors.New("no access token")
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Transport: defaultTransport()}
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
+	if opts.CallDeadline <= 0 {
+		opts.CallDeadline = DefaultCallDeadline
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.BaseBackoff <= 0 {
+		opts.BaseBackoff = 300 * time.Millisecond
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	version := opts.Version
+	if version == "" {
+		version = "dev"
+	}
+	return &Client{
+		base:      base,
+		token:     opts.Token,
+		userAgent: "atomic-mcp/" + version,
+		http:      opts.HTTPClient,
+		opts:      opts,
+		log:       opts.Logger,
+	}, nil
+}
+
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = DefaultRequestTimeout
+	t.MaxIdleConnsPerHost = 16
+	return t
+}
+
+// ListCustomers returns every customer whose name contains name (all when
+// name is ""), following pages when the API paginates. Deleted customers are
+// included; see Customer.Deleted.
+func (c *Client) ListCustomers(ctx context.Context, name string) ([]Customer, error) {
+	q := url.Values{}
+	if name != "" {
+		q.Set("customer_name", name)
+	}
+	customers, err := getList[Customer](ctx, c, "list customers", PathListCustomers, q)
+	if err != nil {
+		return nil, err
+	}
+	return customers, nil
+}
+
+// ListServicePlans returns the plans available to the account.
+func (c *Client) ListServicePlans(ctx context.Context) ([]ServicePlan, error) {
+	return getList[ServicePlan](ctx, c, "list service plans", PathListServicePlans, url.Values{})
+}
+
+// CreateCustomer creates a customer. It is sent once and never retried: a
+// lost answer must not become a second customer.
+func (c *Client) CreateCustomer(ctx context.Context, in NewCustomer) (*Customer, error) {
+	const op = "create customer"
+	ctx, cancel := context.WithTimeout(ctx, c.opts.CallDeadline)
+	defer cancel()
+	var out Customer
+	if err := c.sendOnce(ctx, op, http.MethodPost, PathCreateCustomer, in, &out); err != nil {
+		return nil, err
+	}
+	if out.CustomerID == 0 {
+		return nil, &Error{Kind: ErrMalformed, Op: op, Status: http.StatusOK, Message: "the answer holds no customer_id"}
+	}
+	return &out, nil
+}
+
+// DeleteCustomer deletes a customer by id. It is sent once and never retried.
+func (c *Client) DeleteCustomer(ctx context.Context, id int64) (*Deletion, error) {
+	const op = "delete customer"
+	ctx, cancel := context.WithTimeout(ctx, c.opts.CallDeadline)
+	defer cancel()
+	var out Deletion
+	body := struct {
+		CustomerID int64 `json:"customer_id"`
+	}{id}
+	if err := c.sendOnce(ctx, op, http.MethodDelete, PathDeleteCustomer, body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// getList fetches a list endpoint, accepting a bare array or an object with
+// the list beside a paging object, and follows pages.
+func getList[T any](ctx context.Context, c *Client, op, path string, q url.Values) ([]T, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.CallDeadline)
+	defer cancel()
+	var all []T
+	for page := 1; page <= maxPages; page++ {
+		if page > 1 {
+			q.Set("page", strconv.Itoa(page))
+		}
+		body, status, err := c.get(ctx, op, path, q)
+		if err != nil {
+			return nil, err
+		}
+		items, paging, err := decodeList[T](body)
+		if err != nil {
+			return nil, &Error{Kind: ErrMalformed, Op: op, Status: status, Err: err}
+		}
+		if all == nil {
+			all = items
+		} else {
+			all = append(all, items...)
+		}
+		// A page beyond the last, a page that did not advance, or an empty
+		// page ends the walk: a broken paging object must not loop forever.
+		if paging == nil || paging.Page >= paging.TotalPage || paging.Page != page || len(items) == 0 {
+			return all, nil
+		}
+	}
+	return nil, &Error{Kind: ErrMalformed, Op: op, Message: fmt.Sprintf("more than %d pages", maxPages)}
+}
+
+// paging is the API's pagination object.
+type paging struct {
+	Total     int `json:"total"`
+	TotalPage int `json:"total_page"`
+	Page      int `json:"page"`
+}
+
+// listKeys are the names a paginated answer is expected to hold its list
+// under; any single array field is accepted too.
+var listKeys = []string{"data", "customers", "plans", "service_plans", "items", "results"}
+
+func decodeList[T any](body []byte) ([]T, *paging, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, nil, errors.New("empty body")
+	}
+	switch body[0] {
+	case '[':
+		var items []T
+		if err := json.Unmarshal(body, &items); err != nil {
+			return nil, nil, err
+		}
+		return items, nil, nil
+	case '{':
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(body, &obj); err != nil {
+			return nil, nil, err
+		}
+		var p *paging
+		if raw, ok := obj["paging"]; ok && string(raw) != "null" {
+			var flex struct {
+				Total     flexID `json:"total"`
+				TotalPage flexID `json:"total_page"`
+				Page      flexID `json:"page"`
+			}
+			if err := json.Unmarshal(raw, &flex); err != nil {
+				return nil, nil, fmt.Errorf("paging: %w", err)
+			}
+			p = &paging{Total: int(flex.Total), TotalPage: int(flex.TotalPage), Page: int(flex.Page)}
+		}
+		raw, err := listField(obj)
+		if err != nil {
+			return nil, nil, err
+		}
+		var items []T
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, nil, err
+		}
+		return items, p, nil
+	default:
+		return nil, nil, fmt.Errorf("expected a JSON list, got %s", sniff(body))
+	}
+}
+
+func listField(obj map[string]json.RawMessage) (json.RawMessage, error) {
+	for _, k := range listKeys {
+		if raw, ok := obj[k]; ok && isArray(raw) {
+			return raw, nil
+		}
+	}
+	var found json.RawMessage
+	for k, raw := range obj {
+		if k == "paging" || !isArray(raw) {
+			continue
+		}
+		if found != nil {
+			return nil, errors.New("object holds more than one list")
+		}
+		found = raw
+	}
+	if found == nil {
+		return nil, errors.New("object holds no list")
+	}
+	return found, nil
+}
+
+func isArray(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '['
+}
+
+// sniff describes a non-JSON body without echoing it.
+func sniff(body []byte) string {
+	if bytes.HasPrefix(bytes.ToLower(bytes.TrimSpace(body)), []byte("<")) {
+		return "an HTML or XML page"
+	}
+	return "something that is not JSON"
+}
+
+// get performs a GET with retries: on 429 (honouring Retry-After when it
+// fits the deadline), 502/503/504, timeouts and connection errors.
+func (c *Client) get(ctx context.Context, op, path string, q url.Values) ([]byte, int, error) {
+	var lastErr *Error
+	for attempt := 1; ; attempt++ {
+		body, status, err := c.do(ctx, op, http.MethodGet, path, q, nil)
+		if err == nil {
+			return body, status, nil
+		}
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || !retryable(apiErr) || ctx.Err() != nil {
+			return nil, status, err
+		}
+		lastErr = apiErr
+		if attempt >= c.opts.MaxAttempts {
+			return nil, status, lastErr
+		}
+		wait := c.backoff(attempt)
+		if apiErr.RetryAfter > 0 {
+			wait = apiErr.RetryAfter
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// Sleeping past the deadline only delays the same answer;
+			// report the wait instead.
+			return nil, status, lastErr
+		}
+		c.log.DebugContext(ctx, "retrying upstream request", "op", op, "attempt", attempt+1, "wait", wait, "cause", apiErr.Kind)
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, status, c.contextError(ctx, op, lastErr)
+		case <-timer.C:
+		}
+	}
+}
+
+func retryable(e *Error) bool {
+	return e.Kind == ErrRateLimited || e.Kind == ErrUnavailable
+}
+
+// backoff is exponential with full jitter, so that replicas retrying the
+// same outage do not retry in step.
+func (c *Client) backoff(attempt int) time.Duration {
+	ceiling := c.opts.BaseBackoff << (attempt - 1)
+	return ceiling/2 + rand.N(ceiling/2+1)
+}
+
+// sendOnce sends a JSON body exactly once.
+func (c *Client) sendOnce(ctx context.Context, op, method, path string, in, out any) error {
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("%s: encode request: %w", op, err)
+	}
+	body, status, err := c.do(ctx, op, method, path, nil, payload)
+	if err != nil {
+		return err
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return &Error{Kind: ErrMalformed, Op: op, Status: status, Message: "expected a JSON object, got " + sniffOrEmpty(trimmed)}
+	}
+	if err := json.Unmarshal(trimmed, out); err != nil {
+		return &Error{Kind: ErrMalformed, Op: op, Status: status, Err: err}
+	}
+	return nil
+}
+
+func sniffOrEmpty(body []byte) string {
+	if len(body) == 0 {
+		return "an empty body"
+	}
+	return sniff(body)
+}
+
+// do performs one HTTP attempt and maps failures onto *Error.
+func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, payload []byte) ([]byte, int, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
+	defer cancel()
+
+	u := *c.base
+	u.Path = c.base.Path + path
+	if len(q) > 0 {
+		u.RawQuery = q.Encode()
+	}
+	var reqBody io.Reader
+	if payload != nil {
+		reqBody = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: build request: %w", op, err)
+	}
+	req.Header.Set("Authorization", c.token.value)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		record(ctx, 0)
+		return nil, 0, c.transportError(ctx, op, err)
+	}
+	defer resp.Body.Close()
+	record(ctx, resp.StatusCode)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxBodyBytes+1))
+	if err != nil {
+		return nil, resp.StatusCode, c.transportError(ctx, op, err)
+	}
+	if int64(len(body)) > c.opts.MaxBodyBytes {
+		return nil, resp.StatusCode, &Error{Kind: ErrMalformed, Op: op, Status: resp.StatusCode,
+			Message: fmt.Sprintf("the response is larger than %d MiB", c.opts.MaxBodyBytes>>20)}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return body, resp.StatusCode, nil
+	}
+	return nil, resp.StatusCode, c.statusError(op, resp, body)
+}
+
+func (c *Client) statusError(op string, resp *http.Response, body []byte) *Error {
+	e := &Error{Op: op, Status: resp.StatusCode}
+	e.Message, e.Fields = c.parseErrorBody(body)
+	switch s := resp.StatusCode; {
+	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+		e.Kind = ErrUnauthorized
+		e.Message = "" // the fix is always the token; the API's words add nothing
+	case s == http.StatusNotFound:
+		e.Kind = ErrNotFound
+	case s == http.StatusBadRequest || s == http.StatusUnprocessableEntity || s == http.StatusConflict:
+		e.Kind = ErrValidation
+	case s == http.StatusTooManyRequests:
+		e.Kind = ErrRateLimited
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	case s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout:
+		e.Kind = ErrUnavailable
+	}
+	return e
+}
+
+// parseErrorBody reads the API's error message, expected as {"message": ...}
+// with an optional {"errors": {field: [messages]}}, and cleans it for display.
+func (c *Client) parseErrorBody(body []byte) (string, map[string][]string) {
+	var parsed struct {
+		Message flexString `json:"message"`
+		Error   flexString `json:"error"`
+		Errors  map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(body, &parsed); err != nil {
+		// Non-JSON bodies (HTML error pages, proxies) say nothing useful.
+		return "", nil
+	}
+	msg := string(parsed.Message)
+	if msg == "" {
+		msg = string(parsed.Error)
+	}
+	var fields map[string][]string
+	for name, raw := range parsed.Errors {
+		var list []string
+		if err := json.Unmarshal(raw, &list); err != nil {
+			var one string
+			if json.Unmarshal(raw, &one) != nil {
+				continue
+			}
+			list = []string{one}
+		}
+		if fields == nil {
+			fields = map[string][]string{}
+		}
+		for i := range list {
+			list[i] = c.clean(list[i])
+		}
+		fields[c.clean(name)] = list
+	}
+	return c.clean(msg), fields
+}
+
+// clean makes upstream text safe to show: no token, no control characters,
+// bounded length.
+func (c *Client) clean(s string) string {
+	if c.token.value != "" {
+		s = strings.ReplaceAll(s, c.token.value, redacted)
+	}
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > 300 {
+		s = string(r[:300]) + "…"
+	}
+	return s
+}
+
+func (c *Client) transportError(ctx context.Context, op string, err error) error {
+	if ctx.Err() != nil {
+		return c.contextError(ctx, op, nil)
+	}
+	return &Error{Kind: ErrUnavailable, Op: op, Err: scrubURLError(err)}
+}
+
+// contextError distinguishes the caller giving up (returned as the context
+// error, so a cancelled MCP request reads as cancelled) from our own deadline.
+func (c *Client) contextError(ctx context.Context, op string, last *Error) error {
+	if errors.Is(context.Cause(ctx), context.Canceled) {
+		return fmt.Errorf("%s: %w", op, context.Canceled)
+	}
+	if last != nil {
+		return last
+	}
+	return &Error{Kind: ErrUnavailable, Op: op, Message: "no answer in time"}
+}
+
+// scrubURLError keeps the network cause but drops the request URL, which is
+// noise in a message meant for a user.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// parseRetryAfter reads delta-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

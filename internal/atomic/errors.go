@@ -1,0 +1,97 @@
+package atomic
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Sentinel errors let callers branch with errors.Is on why a call failed.
+var (
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrNotFound     = errors.New("not found")
+	ErrValidation   = errors.New("rejected as invalid")
+	ErrRateLimited  = errors.New("rate limited")
+	ErrUnavailable  = errors.New("unavailable")
+	ErrMalformed    = errors.New("malformed response")
+)
+
+// Error is a failed API call. Its text names the cause and what to do about
+// it, and is safe to show a user: it never holds the access token.
+type Error struct {
+	// Kind is one of the sentinel errors above, or nil for an unexpected
+	// status.
+	Kind error
+	// Op names the call, e.g. "list customers".
+	Op string
+	// Status is the HTTP status, 0 when no response arrived.
+	Status int
+	// Message is the API's own message, if it gave one.
+	Message string
+	// Fields holds the API's per-field messages for a validation error.
+	Fields map[string][]string
+	// RetryAfter is how long the API asked us to wait (rate limited only).
+	RetryAfter time.Duration
+	// Err is the underlying transport or decoding error, if any.
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	b.WriteString(": ")
+	switch e.Kind {
+	case ErrUnauthorized:
+		fmt.Fprintf(&b, "the Atomic API rejected the access token (HTTP %d): check ATOMIC_API_TOKEN; copy a current token from the Atomic portal (Account Settings > General Settings > Profile Settings)", e.Status)
+	case ErrNotFound:
+		fmt.Fprintf(&b, "not found (HTTP %d)", e.Status)
+	case ErrValidation:
+		fmt.Fprintf(&b, "the Atomic API rejected the request as invalid (HTTP %d)", e.Status)
+	case ErrRateLimited:
+		fmt.Fprintf(&b, "rate limited by the Atomic API (HTTP %d)", e.Status)
+		if e.RetryAfter > 0 {
+			fmt.Fprintf(&b, ": retry after %s", e.RetryAfter.Round(time.Second))
+		} else {
+			b.WriteString(": retry in a few seconds")
+		}
+	case ErrUnavailable:
+		b.WriteString("the Atomic API is unavailable")
+		if e.Status != 0 {
+			fmt.Fprintf(&b, " (HTTP %d)", e.Status)
+		}
+		b.WriteString(": try again shortly; if it persists, check ATOMIC_API_URL and the network")
+	case ErrMalformed:
+		b.WriteString("the Atomic API sent a response that could not be read")
+		if e.Status != 0 {
+			fmt.Fprintf(&b, " (HTTP %d)", e.Status)
+		}
+		b.WriteString(": check that ATOMIC_API_URL points at the Atomic API")
+	default:
+		fmt.Fprintf(&b, "unexpected answer from the Atomic API (HTTP %d)", e.Status)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if len(e.Fields) > 0 {
+		names := make([]string, 0, len(e.Fields))
+		for name := range e.Fields {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			fmt.Fprintf(&b, "; %s: %s", name, strings.Join(e.Fields[name], " "))
+		}
+	}
+	if e.Err != nil && e.Kind != ErrUnauthorized {
+		fmt.Fprintf(&b, " (%v)", e.Err)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrNotFound) and friends work.
+func (e *Error) Is(target error) bool { return e.Kind != nil && target == e.Kind }
+
+// Unwrap exposes the transport or decoding cause.
+func (e *Error) Unwrap() error { return e.Err }

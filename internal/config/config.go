@@ -1,0 +1,191 @@
+// Package config turns flags and environment variables into a validated
+// Config. Flags win over the environment; secrets come only from the
+// environment or files, never from argv, where any local user could read them.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+)
+
+// Config is everything the server needs to start.
+type Config struct {
+	Transport     string
+	APIURL        string
+	APIToken      atomic.Token
+	Sandbox       bool
+	ReadOnly      bool
+	LogLevel      slog.Level
+	LogFormat     string
+	ConfirmSecret []byte
+	ShowVersion   bool
+}
+
+// Transports lists the accepted --transport values.
+var Transports = []string{"stdio"}
+
+// Error is a setting that stops start-up. Its text is one line naming the
+// setting and the fix.
+type Error struct{ msg string }
+
+func (e *Error) Error() string { return e.msg }
+
+func errorf(format string, args ...any) error { return &Error{msg: fmt.Sprintf(format, args...)} }
+
+// ErrHelp is returned when -h or --help was asked for; usage has been printed.
+var ErrHelp = flag.ErrHelp
+
+const tokenHelp = "copy it from the Atomic portal (Account Settings > General Settings > Profile Settings), or run with --sandbox"
+
+// Parse reads args (without the program name) and the environment.
+func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("atomic-mcp", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	var (
+		transport = fs.String("transport", "", "how MCP clients connect: "+strings.Join(Transports, ", ")+" (env ATOMIC_MCP_TRANSPORT; default stdio)")
+		apiURL    = fs.String("api-url", "", "Atomic API base URL (env ATOMIC_API_URL; default "+atomic.DefaultBaseURL+")")
+		tokenFile = fs.String("api-token-file", "", "read the Atomic API token from this file instead of ATOMIC_API_TOKEN")
+		sandbox   = fs.Bool("sandbox", false, "serve a built-in simulation of the Atomic API; no token needed, no real account touched (env ATOMIC_MCP_SANDBOX=1)")
+		readOnly  = fs.Bool("read-only", false, "register only the read-only tools, list_customers and list_service_plans (env ATOMIC_MCP_READ_ONLY=1)")
+		logLevel  = fs.String("log-level", "", "debug, info, warn or error (env ATOMIC_MCP_LOG_LEVEL; default info)")
+		logFormat = fs.String("log-format", "", "text or json (env ATOMIC_MCP_LOG_FORMAT; default text)")
+		version   = fs.Bool("version", false, "print the version and exit")
+	)
+	fs.Usage = func() {
+		fmt.Fprintf(usage, "Usage: atomic-mcp [flags]\n\nAn MCP server for the sub-customers of an Atom Telecom reseller account.\nThe Atomic API token comes from ATOMIC_API_TOKEN or --api-token-file.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	for _, a := range args {
+		name := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
+		if strings.HasPrefix(a, "-") && (name == "api-token" || name == "token" || name == "confirm-secret") {
+			return Config{}, errorf("--%s is not accepted: secrets on the command line are visible to every local user; set ATOMIC_API_TOKEN (or use --api-token-file) instead", name)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, ErrHelp
+		}
+		return Config{}, &Error{msg: err.Error() + " (see atomic-mcp --help)"}
+	}
+	if fs.NArg() > 0 {
+		return Config{}, errorf("unexpected argument %q (see atomic-mcp --help)", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	cfg := Config{ShowVersion: *version}
+	var err error
+	pick := func(flagVal, env, def string) string {
+		if flagVal != "" {
+			return flagVal
+		}
+		if v := strings.TrimSpace(getenv(env)); v != "" {
+			return v
+		}
+		return def
+	}
+
+	cfg.Transport = pick(*transport, "ATOMIC_MCP_TRANSPORT", "stdio")
+	if !slices.Contains(Transports, cfg.Transport) {
+		return Config{}, errorf("transport %q is not supported: use --transport %s", cfg.Transport, strings.Join(Transports, " or "))
+	}
+	if cfg.Sandbox, err = boolSetting(set["sandbox"], *sandbox, "ATOMIC_MCP_SANDBOX", getenv); err != nil {
+		return Config{}, err
+	}
+	if cfg.ReadOnly, err = boolSetting(set["read-only"], *readOnly, "ATOMIC_MCP_READ_ONLY", getenv); err != nil {
+		return Config{}, err
+	}
+	if cfg.LogLevel, err = parseLevel(pick(*logLevel, "ATOMIC_MCP_LOG_LEVEL", "info")); err != nil {
+		return Config{}, err
+	}
+	cfg.LogFormat = strings.ToLower(pick(*logFormat, "ATOMIC_MCP_LOG_FORMAT", "text"))
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return Config{}, errorf("log format %q is not supported: use --log-format text or --log-format json", cfg.LogFormat)
+	}
+
+	cfg.APIURL = pick(*apiURL, "ATOMIC_API_URL", atomic.DefaultBaseURL)
+	if u, perr := url.Parse(cfg.APIURL); perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return Config{}, errorf("ATOMIC_API_URL %q is not a URL: use the API's base URL, e.g. %s", cfg.APIURL, atomic.DefaultBaseURL)
+	}
+
+	if secret := getenv("ATOMIC_MCP_CONFIRM_SECRET"); secret != "" {
+		if len(secret) < 32 {
+			return Config{}, errorf("ATOMIC_MCP_CONFIRM_SECRET is too short (%d characters): use at least 32 random characters, e.g. from `openssl rand -hex 32`", len(secret))
+		}
+		cfg.ConfirmSecret = []byte(secret)
+	}
+
+	if cfg.ShowVersion || cfg.Sandbox {
+		return cfg, nil // the sandbox makes its own token
+	}
+	raw := getenv("ATOMIC_API_TOKEN")
+	if *tokenFile != "" {
+		data, ferr := os.ReadFile(*tokenFile)
+		if ferr != nil {
+			return Config{}, errorf("--api-token-file: %v: give a readable file holding only the token", unwrapPathError(ferr))
+		}
+		raw = string(data)
+	}
+	raw = strings.TrimSpace(raw)
+	switch {
+	case raw == "":
+		if *tokenFile != "" {
+			return Config{}, errorf("--api-token-file %s is empty: %s", *tokenFile, tokenHelp)
+		}
+		return Config{}, errorf("ATOMIC_API_TOKEN is not set: %s", tokenHelp)
+	case strings.ContainsAny(raw, " \t\r\n"):
+		return Config{}, errorf("ATOMIC_API_TOKEN contains whitespace: it must be the token alone, exactly as the Atomic portal shows it")
+	}
+	cfg.APIToken = atomic.NewToken(raw)
+	return cfg, nil
+}
+
+// boolSetting reads a boolean flag, falling back to its environment
+// variable. An unrecognised value is an error rather than a silent "off".
+func boolSetting(flagSet, flagVal bool, env string, getenv func(string) string) (bool, error) {
+	if flagSet {
+		return flagVal, nil
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv(env))); v {
+	case "":
+		return false, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	default:
+		return false, errorf("%s=%q is not a yes/no value: use %s=1 or %s=0", env, v, env, env)
+	}
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, errorf("log level %q is not supported: use --log-level debug, info, warn or error", s)
+}
+
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s %s", pe.Path, pe.Err)
+	}
+	return err
+}

@@ -1,0 +1,171 @@
+// Package confirm issues and redeems the signed, single-use, short-lived
+// tokens that stand between a delete request and the DELETE itself: the
+// confirmation_token handed to the assistant, and the sealed request state of
+// an elicitation round trip.
+package confirm
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultTTL is how long a token stays valid: long enough for a person to
+// read and answer, short enough that a stale approval cannot be replayed.
+const DefaultTTL = 5 * time.Minute
+
+// Purpose separates tokens minted for different steps, so that a sealed
+// elicitation state can never be passed off as a confirmation token.
+type Purpose string
+
+// The purposes this server mints tokens for.
+const (
+	PurposeDeleteToken       Purpose = "delete-confirmation-token"
+	PurposeDeleteElicitation Purpose = "delete-elicitation-state"
+)
+
+// Subject is what a token binds: the customer as the user was shown it. If
+// any of it changes between the question and the answer, the token fails.
+type Subject struct {
+	CustomerID    int64
+	CustomerName  string
+	AccountNumber string
+}
+
+// Reasons a token is refused; callers branch on them with errors.Is.
+var (
+	ErrMalformed = errors.New("confirmation token is malformed")
+	ErrInvalid   = errors.New("confirmation token is not valid for this customer")
+	ErrMismatch  = errors.New("confirmation token was issued for another customer")
+	ErrExpired   = errors.New("confirmation token has expired")
+	ErrUsed      = errors.New("confirmation token has already been used")
+)
+
+// Confirmer mints and redeems tokens. Safe for concurrent use.
+type Confirmer struct {
+	key []byte
+	ttl time.Duration
+	now func() time.Time
+
+	mu   sync.Mutex
+	used map[[nonceLen]byte]time.Time // nonce -> expiry, kept until expiry
+}
+
+const (
+	nonceLen   = 12
+	payloadLen = 8 + 8 + nonceLen // id, expiry (unix seconds), nonce
+	version    = "v1"
+)
+
+// New returns a Confirmer keyed by secret. An empty secret gets a random
+// per-process key: tokens then die with the process, which is the safe
+// default for a single server.
+func New(secret []byte, ttl time.Duration, now func() time.Time) (*Confirmer, error) {
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, fmt.Errorf("confirm: random key: %w", err)
+		}
+	}
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	if now == nil {
+		now = time.Now
+	}
+	// Derive the key so that the configured secret is never used directly.
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("atomic-mcp confirm key"))
+	return &Confirmer{key: mac.Sum(nil), ttl: ttl, now: now, used: map[[nonceLen]byte]time.Time{}}, nil
+}
+
+// Issue mints a token for purpose and subject, and says when it expires.
+func (c *Confirmer) Issue(purpose Purpose, s Subject) (string, time.Time) {
+	expires := c.now().Add(c.ttl).Truncate(time.Second)
+	var payload [payloadLen]byte
+	binary.BigEndian.PutUint64(payload[0:8], uint64(s.CustomerID))
+	binary.BigEndian.PutUint64(payload[8:16], uint64(expires.Unix()))
+	if _, err := rand.Read(payload[16:]); err != nil {
+		panic("confirm: crypto/rand failed: " + err.Error()) // never happens on supported platforms
+	}
+	enc := base64.RawURLEncoding
+	return version + "." + enc.EncodeToString(payload[:]) + "." + enc.EncodeToString(c.sign(purpose, payload[:], s)), expires
+}
+
+// Redeem checks a token against purpose and subject and, if it is good,
+// marks it used so it cannot be redeemed again.
+func (c *Confirmer) Redeem(purpose Purpose, token string, s Subject) error {
+	payload, sig, err := parse(token)
+	if err != nil {
+		return err
+	}
+	if id := int64(binary.BigEndian.Uint64(payload[0:8])); id != s.CustomerID {
+		return fmt.Errorf("%w (token is for customer_id %d, not %d)", ErrMismatch, id, s.CustomerID)
+	}
+	if !hmac.Equal(sig, c.sign(purpose, payload[:], s)) {
+		return ErrInvalid
+	}
+	expires := time.Unix(int64(binary.BigEndian.Uint64(payload[8:16])), 0)
+	now := c.now()
+	if !now.Before(expires) {
+		return ErrExpired
+	}
+	var nonce [nonceLen]byte
+	copy(nonce[:], payload[16:])
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for n, exp := range c.used {
+		if !now.Before(exp) {
+			delete(c.used, n)
+		}
+	}
+	if _, seen := c.used[nonce]; seen {
+		return ErrUsed
+	}
+	c.used[nonce] = expires
+	return nil
+}
+
+func (c *Confirmer) sign(purpose Purpose, payload []byte, s Subject) []byte {
+	mac := hmac.New(sha256.New, c.key)
+	// Length-prefix every variable field so that no two subjects can be
+	// made to produce the same byte stream.
+	for _, field := range []string{string(purpose), string(payload), s.CustomerName, s.AccountNumber} {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(field)))
+		mac.Write(n[:])
+		mac.Write([]byte(field))
+	}
+	return mac.Sum(nil)
+}
+
+func parse(token string) ([payloadLen]byte, []byte, error) {
+	var payload [payloadLen]byte
+	token = strings.TrimSpace(token)
+	if len(token) > 200 {
+		return payload, nil, ErrMalformed
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || parts[0] != version {
+		return payload, nil, ErrMalformed
+	}
+	enc := base64.RawURLEncoding
+	p, err := enc.DecodeString(parts[1])
+	if err != nil || len(p) != payloadLen {
+		return payload, nil, ErrMalformed
+	}
+	sig, err := enc.DecodeString(parts[2])
+	if err != nil || len(sig) != sha256.Size {
+		return payload, nil, ErrMalformed
+	}
+	copy(payload[:], p)
+	return payload, sig, nil
+}

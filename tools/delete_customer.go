@@ -1,0 +1,196 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/confirm"
+)
+
+// DeleteCustomerInput mirrors DELETE /api/atomic/customer/delete, plus the
+// token that proves a person approved it.
+type DeleteCustomerInput struct {
+	CustomerID        int64  `json:"customer_id" jsonschema:"minimum=1" jsonschema_description:"The customer_id of the customer to delete, as list_customers shows it."`
+	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"maxLength=200" jsonschema_description:"Leave out on the first call. If the first call answers confirmation_required, show the customer to the user, and only after they explicitly approve call again with the same customer_id and this token."`
+}
+
+// DeleteCustomerOutput says what happened. Only status deleted means the
+// customer was deleted.
+type DeleteCustomerOutput struct {
+	Status            string          `json:"status" jsonschema:"enum=deleted,enum=confirmation_required,enum=declined,enum=cancelled" jsonschema_description:"deleted; confirmation_required (nothing deleted yet: ask the user, then call again with confirmation_token); declined or cancelled (the user said no: nothing deleted)."`
+	Customer          atomic.Customer `json:"customer" jsonschema_description:"The customer, as it was before deletion."`
+	ConfirmationToken string          `json:"confirmation_token,omitempty" jsonschema_description:"With confirmation_required: pass it back with the same customer_id once the user approves."`
+	ExpiresAt         string          `json:"expires_at,omitempty" jsonschema:"format=date-time" jsonschema_description:"With confirmation_required: when the token stops working."`
+	ConfirmedVia      string          `json:"confirmed_via,omitempty" jsonschema:"enum=elicitation,enum=token" jsonschema_description:"With deleted: how the user's approval was obtained."`
+}
+
+// elicitationID names the confirmation question across the round trip.
+const elicitationID = "confirm_delete"
+
+func deleteCustomer(d Deps) server.ServerTool {
+	return define[DeleteCustomerInput, DeleteCustomerOutput](spec{
+		name:  "delete_customer",
+		title: "Delete customer",
+		description: "Delete a sub-customer from the Atom Telecom reseller account. This cannot be undone, so it never deletes on the first call: " +
+			"where the client supports it the user is asked directly; otherwise the answer is status confirmation_required with a confirmation_token. " +
+			"Then show the user the customer (name, customer_id, account number), ask for explicit approval, and only if they approve call again with the same customer_id and the confirmation_token.",
+		hints: hints{destructive: true, idempotent: true, openWorld: true},
+	}, func(ctx context.Context, req mcp.CallToolRequest, in DeleteCustomerInput) (*mcp.CallToolResult, error) {
+		if in.CustomerID < 1 {
+			return mcp.NewToolResultError("delete_customer was not run: customer_id must be a positive whole number; find it with list_customers"), nil
+		}
+		customer, errResult := findForDelete(ctx, d.API, in.CustomerID)
+		if errResult != nil {
+			return errResult, nil
+		}
+		subject := confirm.Subject{CustomerID: customer.CustomerID, CustomerName: customer.CustomerName, AccountNumber: customer.AccountNumber}
+
+		answer := server.ElicitationResponse(req.Params.InputResponses, elicitationID)
+		switch {
+		case answer != nil || req.Params.RequestState != "":
+			return finishElicitation(ctx, d, customer, subject, req.Params.RequestState, answer), nil
+		case in.ConfirmationToken != "":
+			if err := d.Confirmer.Redeem(confirm.PurposeDeleteToken, in.ConfirmationToken, subject); err != nil {
+				return mcp.NewToolResultError(tokenRefusal(err, customer)), nil
+			}
+			return doDelete(ctx, d, customer, "token"), nil
+		case canElicit(ctx):
+			state, _ := d.Confirmer.Issue(confirm.PurposeDeleteElicitation, subject)
+			return server.NewInputRequestBuilder(state).Elicit(elicitationID, mcp.ElicitationParams{
+				Mode: mcp.ElicitationModeForm,
+				Message: fmt.Sprintf("Delete customer %q (customer_id %d, account %s) from the Atom Telecom account? This cannot be undone.",
+					customer.CustomerName, customer.CustomerID, orDash(customer.AccountNumber)),
+				RequestedSchema: map[string]any{
+					"type": "object",
+					"properties": map[string]any{
+						"confirm": map[string]any{
+							"type":        "boolean",
+							"title":       "Delete " + customer.CustomerName,
+							"description": "Tick to delete this customer permanently.",
+						},
+					},
+					"required": []string{"confirm"},
+				},
+			}).ToolResult(), nil
+		default:
+			token, expires := d.Confirmer.Issue(confirm.PurposeDeleteToken, subject)
+			out := DeleteCustomerOutput{
+				Status:            "confirmation_required",
+				Customer:          customer,
+				ConfirmationToken: token,
+				ExpiresAt:         expires.UTC().Format(time.RFC3339),
+			}
+			text := fmt.Sprintf("Nothing has been deleted yet. Show the user this customer and ask them to explicitly approve deleting it; it cannot be undone:\n- %s\n"+
+				"Only if the user approves, call delete_customer again with customer_id %d and confirmation_token %q (valid until %s). If they do not approve, do nothing.",
+				customerLine(customer), customer.CustomerID, token, out.ExpiresAt)
+			return mcp.NewToolResultStructured(out, text), nil
+		}
+	})
+}
+
+// findForDelete looks the customer up: the API has no get-by-id, and the
+// user must be shown what they are approving. Unknown and already-deleted
+// customers stop here, before any DELETE.
+func findForDelete(ctx context.Context, api API, id int64) (atomic.Customer, *mcp.CallToolResult) {
+	all, err := api.ListCustomers(ctx, "")
+	if err != nil {
+		return atomic.Customer{}, apiErrorResult("look up the customer before deleting", err)
+	}
+	for _, c := range all {
+		if c.CustomerID != id {
+			continue
+		}
+		if c.Deleted() {
+			return c, mcp.NewToolResultError(fmt.Sprintf("delete_customer: customer_id %d (%q) was already deleted on %s; nothing was done.", id, c.CustomerName, c.DeleteDate))
+		}
+		return c, nil
+	}
+	return atomic.Customer{}, mcp.NewToolResultError(fmt.Sprintf("delete_customer: no customer has customer_id %d; nothing was deleted. Find the right id with list_customers.", id))
+}
+
+// finishElicitation completes a delete after the user answered the form.
+// The sealed state proves this server asked about exactly this customer; the
+// answer itself must be an accept with confirm true.
+func finishElicitation(ctx context.Context, d Deps, c atomic.Customer, subject confirm.Subject, state string, answer *mcp.ElicitationResult) *mcp.CallToolResult {
+	if state == "" || answer == nil {
+		return mcp.NewToolResultError("delete_customer: the confirmation answer is incomplete; nothing was deleted. Call delete_customer again with only customer_id.")
+	}
+	if err := d.Confirmer.Redeem(confirm.PurposeDeleteElicitation, state, subject); err != nil {
+		return mcp.NewToolResultError(tokenRefusal(err, c))
+	}
+	approved := false
+	if content, ok := answer.Content.(map[string]any); ok {
+		approved, _ = content["confirm"].(bool)
+	}
+	switch {
+	case answer.Action == mcp.ElicitationResponseActionAccept && approved:
+		return doDelete(ctx, d, c, "elicitation")
+	case answer.Action == mcp.ElicitationResponseActionCancel:
+		return notDeleted(c, "cancelled", "The user cancelled")
+	default:
+		return notDeleted(c, "declined", "The user did not approve")
+	}
+}
+
+func notDeleted(c atomic.Customer, status, why string) *mcp.CallToolResult {
+	text := fmt.Sprintf("%s; nothing was deleted. %s is unchanged.", why, customerLine(c))
+	return mcp.NewToolResultStructured(DeleteCustomerOutput{Status: status, Customer: c}, text)
+}
+
+func doDelete(ctx context.Context, d Deps, c atomic.Customer, via string) *mcp.CallToolResult {
+	if _, err := d.API.DeleteCustomer(ctx, c.CustomerID); err != nil {
+		return apiErrorResult(fmt.Sprintf("delete customer_id %d", c.CustomerID), err)
+	}
+	text := fmt.Sprintf("Deleted %s.", customerLine(c))
+	return mcp.NewToolResultStructured(DeleteCustomerOutput{Status: "deleted", Customer: c, ConfirmedVia: via}, text)
+}
+
+// tokenRefusal explains a refused confirmation and the way forward.
+func tokenRefusal(err error, c atomic.Customer) string {
+	const again = "Call delete_customer with only customer_id to start over, and ask the user again."
+	var why string
+	switch {
+	case errors.Is(err, confirm.ErrExpired):
+		why = "the confirmation_token has expired (tokens last 5 minutes)"
+	case errors.Is(err, confirm.ErrUsed):
+		why = "the confirmation_token was already used"
+	case errors.Is(err, confirm.ErrMismatch):
+		why = fmt.Sprintf("the confirmation_token was issued for a different customer than customer_id %d", c.CustomerID)
+	default:
+		why = "the confirmation_token is not valid for this customer (altered, from another server, or the customer changed since)"
+	}
+	return fmt.Sprintf("delete_customer: nothing was deleted: %s. %s", why, again)
+}
+
+// canElicit reports whether this request's client can answer a form
+// elicitation. Asking a client that cannot would leave the call hanging.
+func canElicit(ctx context.Context) bool {
+	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
+		return formElicitation(info.ClientCapabilities)
+	}
+	session := server.ClientSessionFromContext(ctx)
+	if _, ok := session.(server.SessionWithElicitation); !ok {
+		return false
+	}
+	withInfo, ok := session.(server.SessionWithClientInfo)
+	if !ok {
+		return false
+	}
+	caps := withInfo.GetClientCapabilities()
+	return formElicitation(&caps)
+}
+
+// formElicitation: an empty elicitation capability means form mode; a
+// client that lists only url mode cannot show our form.
+func formElicitation(caps *mcp.ClientCapabilities) bool {
+	if caps == nil || caps.Elicitation == nil {
+		return false
+	}
+	return caps.Elicitation.Form != nil || caps.Elicitation.URL == nil
+}

@@ -1,0 +1,138 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+)
+
+// ListCustomersInput mirrors GET /api/atomic/customer/list, plus paging and
+// deleted-customer handling that the API leaves to the caller.
+type ListCustomersInput struct {
+	CustomerName   string `json:"customer_name,omitempty" jsonschema:"maxLength=255" jsonschema_description:"Part of the customer name to search for, matched by the Atomic API (partial names work). Leave out to list every customer."`
+	Limit          int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500,default=50" jsonschema_description:"Most customers to return (1 to 500; default 50)."`
+	Offset         int    `json:"offset,omitempty" jsonschema:"minimum=0,default=0" jsonschema_description:"Customers to skip: pass the previous answer's next_offset to get the next page."`
+	IncludeDeleted bool   `json:"include_deleted,omitempty" jsonschema:"default=false" jsonschema_description:"Also list deleted customers (those with a delete_date). Default false: they are hidden and counted in deleted_hidden."`
+}
+
+// ListCustomersOutput is one page of matching customers.
+type ListCustomersOutput struct {
+	Customers     []atomic.Customer `json:"customers" jsonschema_description:"This page of customers, in the API's order."`
+	Total         int               `json:"total" jsonschema_description:"How many customers match, across all pages."`
+	Returned      int               `json:"returned" jsonschema_description:"How many customers this page holds."`
+	Offset        int               `json:"offset" jsonschema_description:"Where this page starts."`
+	NextOffset    *int              `json:"next_offset" jsonschema:"oneof_type=integer;null" jsonschema_description:"Offset of the next page, or null when this is the last page."`
+	DeletedHidden int               `json:"deleted_hidden" jsonschema_description:"Deleted customers left out because include_deleted was false."`
+}
+
+const defaultListLimit = 50
+
+func listCustomers(d Deps) server.ServerTool {
+	return define[ListCustomersInput, ListCustomersOutput](spec{
+		name:  "list_customers",
+		title: "List customers",
+		description: "List the sub-customers of the Atom Telecom reseller account, optionally filtered by a partial name. " +
+			"Answers one page at a time (50 by default); follow next_offset for more. Deleted customers are hidden unless include_deleted is true. " +
+			"Use it to find a customer's customer_id and to check whether a customer already exists before creating one.",
+		hints: hints{readOnly: true, idempotent: true, openWorld: true},
+	}, func(ctx context.Context, _ mcp.CallToolRequest, in ListCustomersInput) (*mcp.CallToolResult, error) {
+		limit := in.Limit
+		if limit == 0 {
+			limit = defaultListLimit
+		}
+		if limit < 1 || limit > 500 || in.Offset < 0 {
+			return mcp.NewToolResultError("list_customers was not run: limit must be between 1 and 500 and offset 0 or more"), nil
+		}
+		all, err := d.API.ListCustomers(ctx, strings.TrimSpace(in.CustomerName))
+		if err != nil {
+			return apiErrorResult("list customers", err), nil
+		}
+		out := pageCustomers(all, in.IncludeDeleted, in.Offset, limit)
+		return mcp.NewToolResultStructured(out, renderCustomerPage(out, in.CustomerName)), nil
+	})
+}
+
+// pageCustomers filters and slices without copying the whole account: the
+// answer's cost follows the page size, not the account size.
+func pageCustomers(all []atomic.Customer, includeDeleted bool, offset, limit int) ListCustomersOutput {
+	out := ListCustomersOutput{Offset: offset, Customers: make([]atomic.Customer, 0, min(limit, len(all)))}
+	for _, c := range all {
+		if !includeDeleted && c.Deleted() {
+			out.DeletedHidden++
+			continue
+		}
+		if out.Total >= offset && len(out.Customers) < limit {
+			out.Customers = append(out.Customers, c)
+		}
+		out.Total++
+	}
+	out.Returned = len(out.Customers)
+	if next := offset + out.Returned; out.Returned > 0 && next < out.Total {
+		out.NextOffset = &next
+	}
+	return out
+}
+
+func renderCustomerPage(out ListCustomersOutput, filter string) string {
+	var b strings.Builder
+	what := "customers"
+	if filter != "" {
+		what = fmt.Sprintf("customers matching %q", filter)
+	}
+	switch {
+	case out.Total == 0:
+		fmt.Fprintf(&b, "No %s.", what)
+	case out.Returned == 0:
+		fmt.Fprintf(&b, "No %s from offset %d (there are %d).", what, out.Offset, out.Total)
+	default:
+		fmt.Fprintf(&b, "%d–%d of %d %s:", out.Offset+1, out.Offset+out.Returned, out.Total, what)
+	}
+	for _, c := range out.Customers {
+		b.WriteString("\n- ")
+		b.WriteString(customerLine(c))
+	}
+	if out.NextOffset != nil {
+		fmt.Fprintf(&b, "\nMore: call again with offset %d.", *out.NextOffset)
+	}
+	if out.DeletedHidden > 0 {
+		fmt.Fprintf(&b, "\n(%d deleted customer(s) hidden; include_deleted shows them.)", out.DeletedHidden)
+	}
+	return b.String()
+}
+
+// customerLine is a one-line summary. Customer fields are data from the API
+// and are quoted so that text in them reads as data, not as instructions.
+func customerLine(c atomic.Customer) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "customer_id %d: %q, account %s", c.CustomerID, c.CustomerName, orDash(c.AccountNumber))
+	place := strings.TrimSpace(strings.Join(nonEmpty(c.City, c.Region, c.Postcode, c.Country), " "))
+	if place != "" {
+		fmt.Fprintf(&b, ", %q", place)
+	}
+	if c.Deleted() {
+		fmt.Fprintf(&b, " [deleted %s]", c.DeleteDate)
+	}
+	return b.String()
+}
+
+func nonEmpty(vals ...string) []string {
+	out := vals[:0:0]
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
