@@ -4,7 +4,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN     := bin/atomic-mcp
 FUZZTIME ?= 30s
 
-.PHONY: help build run test lint bench fuzz golden clean
+.PHONY: help build run test lint bench fuzz golden conformance clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -12,8 +12,8 @@ help: ## list the targets
 build: ## build bin/atomic-mcp, version from git
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
-run: build ## serve the built-in sandbox over stdio (no token needed)
-	./$(BIN) --sandbox
+run: build ## serve the built-in sandbox over streamable HTTP on 127.0.0.1:8080 (no token needed)
+	./$(BIN) --sandbox --transport http
 
 test: ## run every test with the race detector
 	go test -race -count=1 ./...
@@ -30,8 +30,12 @@ fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	go test -run '^$$' -fuzz '^FuzzRedeem$$' -fuzztime $(FUZZTIME) ./internal/confirm
 	go test -run '^$$' -fuzz '^FuzzDecodeList$$' -fuzztime $(FUZZTIME) ./internal/atomic
 
-golden: ## rewrite the golden files after a reviewed schema change
-	go test ./tools -run TestGolden -update
+conformance: build ## run the official MCP conformance suite against the sandbox (needs npm)
+	npm ci --prefix .ci/conformance --no-audit --no-fund --loglevel=error
+	.ci/conformance/run $(BIN)
+
+golden: ## rewrite the tool-schema golden files and the README tool reference after a deliberate change
+	go test ./tools -run 'TestGolden|TestReadmeToolReference' -update
 
 clean: ## remove build output
 	rm -rf bin

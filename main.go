@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -85,14 +86,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	selected, err := tools.Select(tools.Deps{API: client, Confirmer: confirmer}, tools.Options{ReadOnly: cfg.ReadOnly})
+	selected, err := tools.Select(tools.Deps{API: client, Confirmer: confirmer}, tools.Options{ReadOnly: cfg.ReadOnly, Only: cfg.Tools})
 	if err != nil {
-		return err
+		return config.Invalid("--tools", err)
 	}
 	s := server.New(server.Options{
 		Version:  buildVersion(),
 		Tools:    selected,
 		Register: []func(*mcpserver.MCPServer){prompts.Register},
+		Explain:  tools.Explain,
 		Logger:   logger,
 	})
 
@@ -100,9 +102,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	for i, t := range selected {
 		names[i] = t.Tool.Name
 	}
-	logger.Info("atomic-mcp ready on stdio: an MCP client (Claude Desktop, MCP Inspector) must start this program and speak JSON-RPC on its stdin/stdout",
-		"version", buildVersion(), "tools", names, "read_only", cfg.ReadOnly, "try", "npx @modelcontextprotocol/inspector "+executable()+" --sandbox")
-	return server.ServeStdio(ctx, s, stdin, stdout, logger)
+	if cfg.Transport == "stdio" {
+		logger.Info("atomic-mcp ready on stdio: an MCP client (Claude Desktop, MCP Inspector) must start this program and speak JSON-RPC on its stdin/stdout",
+			"version", buildVersion(), "tools", names, "try", "npx @modelcontextprotocol/inspector "+executable()+" --sandbox")
+		return server.ServeStdio(ctx, s, stdin, stdout, logger)
+	}
+	return server.ServeHTTP(ctx, s, server.HTTPOptions{
+		Transport:      cfg.Transport,
+		Addr:           cfg.Addr,
+		AuthToken:      cfg.AuthToken,
+		AllowedOrigins: cfg.AllowedOrigins,
+		Stateless:      cfg.Stateless,
+		Version:        buildVersion(),
+		Logger:         logger,
+		Ready: func(addr net.Addr) {
+			endpoint := fmt.Sprintf("http://%s/mcp", addr)
+			connect := "npx @modelcontextprotocol/inspector, then connect to " + endpoint + " (Streamable HTTP); or: claude mcp add --transport http atomic " + endpoint
+			if cfg.Transport == "sse" {
+				endpoint = fmt.Sprintf("http://%s/sse", addr)
+				connect = "npx @modelcontextprotocol/inspector, then connect to " + endpoint + " (SSE); or: claude mcp add --transport sse atomic " + endpoint
+			}
+			if cfg.AuthToken != "" {
+				connect += ` --header "Authorization: Bearer $ATOMIC_MCP_AUTH_TOKEN"`
+			}
+			logger.Info("atomic-mcp ready", "url", endpoint, "transport", cfg.Transport, "stateless", cfg.Stateless,
+				"auth", cfg.AuthToken != "", "version", buildVersion(), "tools", names, "connect", connect)
+		},
+	})
 }
 
 // startSandbox serves the simulated API on a loopback port with a throwaway
@@ -139,4 +165,3 @@ func executable() string {
 	}
 	return "atomic-mcp"
 }
-

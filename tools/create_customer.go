@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -43,12 +44,11 @@ func createCustomer(d Deps) server.ServerTool {
 			"Read the full record back to the user and get their approval before calling it.",
 		hints: hints{openWorld: true},
 	}, func(ctx context.Context, _ mcp.CallToolRequest, in CreateCustomerInput) (*mcp.CallToolResult, error) {
-		req, probs := in.normalize()
-		if len(probs) > 0 {
-			return mcp.NewToolResultError(fmt.Sprintf("create_customer was not sent: %d problem(s) to fix, then call it again:%s", len(probs), probs)), nil
-		}
+		req, _ := in.normalize() // define has reported any problems already
 		if !in.AllowDuplicate {
-			existing, err := d.API.ListCustomers(ctx, req.CustomerName)
+			// The whole list, not the API's partial-name search: a search for
+			// "Redfern  Print Co." would miss "Redfern Print Co".
+			existing, err := d.API.ListCustomers(ctx, "")
 			if err != nil {
 				return apiErrorResult("check for an existing customer before creating", err), nil
 			}
@@ -66,6 +66,11 @@ func createCustomer(d Deps) server.ServerTool {
 		text := fmt.Sprintf("Created %s.", customerLine(*created))
 		return mcp.NewToolResultStructured(CreateCustomerOutput{Status: "created", Customer: *created}, text), nil
 	})
+}
+
+func (in CreateCustomerInput) check() problems {
+	_, p := in.normalize()
+	return p
 }
 
 // normalize trims every field, checks it, and builds the request to send.
@@ -123,14 +128,26 @@ func (in CreateCustomerInput) normalize() (atomic.NewCustomer, problems) {
 	return req, p
 }
 
-// findActiveByName finds an active customer whose name equals name, ignoring
-// case and surrounding space. The API's filter is a partial match, so its
-// answer is only a candidate list.
+// findActiveByName finds an active customer whose name is the same as name
+// once case, spacing and the punctuation people vary ("Co." and "Co") are
+// set aside.
 func findActiveByName(customers []atomic.Customer, name string) (atomic.Customer, bool) {
+	key := nameKey(name)
 	for _, c := range customers {
-		if !c.Deleted() && strings.EqualFold(strings.TrimSpace(c.CustomerName), name) {
+		if !c.Deleted() && nameKey(c.CustomerName) == key {
 			return c, true
 		}
 	}
 	return atomic.Customer{}, false
+}
+
+func nameKey(name string) string {
+	name = strings.Map(func(r rune) rune {
+		switch r {
+		case '.', ',', '\'', '’':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, name)
+	return strings.Join(strings.Fields(name), " ")
 }

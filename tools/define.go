@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -27,8 +28,13 @@ type spec struct {
 	hints                    hints
 }
 
-// handlerFunc is a tool's body, given arguments already decoded into In.
+// handlerFunc is a tool's body, given arguments already decoded into In
+// and checked.
 type handlerFunc[In any] func(ctx context.Context, req mcp.CallToolRequest, in In) (*mcp.CallToolResult, error)
+
+// checker is implemented by inputs that need checks beyond their schema's
+// types: ranges, formats, checksums.
+type checker interface{ check() problems }
 
 // define builds a server tool whose input and output schemas are reflected
 // from In and Out, so that the schema a client sees and the struct the
@@ -51,9 +57,9 @@ func define[In, Out any](s spec, handle handlerFunc[In]) server.ServerTool {
 	return server.ServerTool{
 		Tool: tool,
 		Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			in, err := decodeArgs[In](req.Params.Arguments)
-			if err != nil {
-				return mcp.NewToolResultError(fmt.Sprintf("%s was not run: %v", s.name, err)), nil
+			in, probs := parseInput[In](req.Params.Arguments)
+			if len(probs) > 0 {
+				return mcp.NewToolResultError(probs.report(s.name)), nil
 			}
 			return handle(ctx, req, in)
 		},
@@ -73,59 +79,133 @@ func reflectSchema[T any]() json.RawMessage {
 	return raw
 }
 
-// decodeArgs decodes tool arguments strictly: unknown fields and wrong types
-// are errors naming the field, never silently dropped or truncated.
-func decodeArgs[T any](args any) (T, error) {
+// parseInput decodes tool arguments strictly — exact names, no unknown
+// fields, no silent truncation of 7.5 to 7 — and runs the input's own
+// checks, collecting every problem so that they can be fixed in one go.
+func parseInput[T any](args any) (T, problems) {
 	var in T
+	var p problems
+	raw, err := rawArgs(args)
+	if err != nil {
+		p.add("arguments", "could not be read: %v", err)
+		return in, p
+	}
+	bad := map[string]bool{}
+	if raw != nil {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			p.add("arguments", "must be a JSON object of named arguments, e.g. {\"customer_id\": 5}")
+			return in, p
+		}
+		v := reflect.ValueOf(&in).Elem()
+		fields := jsonFields(v.Type())
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
+			if _, ok := fields[key]; !ok {
+				p.add(truncateRunes(key, 40), "is not an argument of this tool; the arguments are %s", strings.Join(fieldNames(v.Type()), ", "))
+			}
+		}
+		for _, name := range fieldNames(v.Type()) {
+			value, ok := obj[name]
+			if !ok || string(bytes.TrimSpace(value)) == "null" {
+				continue
+			}
+			field := v.Field(fields[name])
+			if err := json.Unmarshal(value, field.Addr().Interface()); err != nil {
+				p.add(name, "must be %s, not %s", kindWord(field.Type()), jsonKind(value))
+				field.SetZero()
+				bad[name] = true
+			}
+		}
+	}
+	if c, ok := any(in).(checker); ok {
+		for _, q := range c.check() {
+			if !bad[q.Field] {
+				p = append(p, q)
+			}
+		}
+	}
+	return in, p
+}
+
+func rawArgs(args any) ([]byte, error) {
 	var raw []byte
 	switch a := args.(type) {
 	case nil:
-		return in, nil
+		return nil, nil
 	case json.RawMessage:
 		raw = a
 	default:
 		var err error
 		if raw, err = json.Marshal(a); err != nil {
-			return in, fmt.Errorf("arguments could not be read: %w", err)
+			return nil, err
 		}
 	}
-	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
-		return in, nil
+	if t := bytes.TrimSpace(raw); len(t) == 0 || string(t) == "null" {
+		return nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return in, argError(err, reflect.TypeFor[T]())
-	}
-	return in, nil
+	return raw, nil
 }
 
-func argError(err error, t reflect.Type) error {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		want := typeErr.Type.Kind().String()
-		switch typeErr.Type.Kind() {
-		case reflect.Int, reflect.Int64, reflect.Int32:
-			want = "a whole number"
-		case reflect.String:
-			want = "a string"
-		case reflect.Bool:
-			want = "true or false"
+// jsonFields maps each JSON argument name of t to its field index.
+func jsonFields(t reflect.Type) map[string]int {
+	out := map[string]int{}
+	for i := range t.NumField() {
+		if name := jsonName(t.Field(i)); name != "" {
+			out[name] = i
 		}
-		return fmt.Errorf("argument %q must be %s, not a JSON %s", typeErr.Field, want, typeErr.Value)
 	}
-	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
-		return fmt.Errorf("unknown argument %s: the accepted arguments are %s", strings.TrimPrefix(msg, "json: unknown field "), fieldNames(t))
-	}
-	return fmt.Errorf("arguments are not a valid JSON object: %w", err)
+	return out
 }
 
-func fieldNames(t reflect.Type) string {
+// fieldNames lists t's JSON argument names in declaration order.
+func fieldNames(t reflect.Type) []string {
 	var names []string
 	for f := range t.Fields() {
-		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+		if name := jsonName(f); name != "" {
 			names = append(names, name)
 		}
 	}
-	return strings.Join(names, ", ")
+	return names
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "-" || !f.IsExported() {
+		return ""
+	}
+	return name
+}
+
+func kindWord(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	default:
+		return "a " + t.Kind().String()
+	}
+}
+
+// jsonKind describes a JSON value without echoing it.
+func jsonKind(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0:
+		return "nothing"
+	case raw[0] == '"':
+		return "a string"
+	case raw[0] == '{':
+		return "an object"
+	case raw[0] == '[':
+		return "an array"
+	case string(raw) == "true" || string(raw) == "false":
+		return "a boolean"
+	case bytes.ContainsAny(raw, ".eE"):
+		return "a fractional number"
+	default:
+		return "a number out of range"
+	}
 }

@@ -42,9 +42,6 @@ func deleteCustomer(d Deps) server.ServerTool {
 			"Then show the user the customer (name, customer_id, account number), ask for explicit approval, and only if they approve call again with the same customer_id and the confirmation_token.",
 		hints: hints{destructive: true, idempotent: true, openWorld: true},
 	}, func(ctx context.Context, req mcp.CallToolRequest, in DeleteCustomerInput) (*mcp.CallToolResult, error) {
-		if in.CustomerID < 1 {
-			return mcp.NewToolResultError("delete_customer was not run: customer_id must be a positive whole number; find it with list_customers"), nil
-		}
 		customer, errResult := findForDelete(ctx, d.API, in.CustomerID)
 		if errResult != nil {
 			return errResult, nil
@@ -71,7 +68,7 @@ func deleteCustomer(d Deps) server.ServerTool {
 					"properties": map[string]any{
 						"confirm": map[string]any{
 							"type":        "boolean",
-							"title":       "Delete " + customer.CustomerName,
+							"title":       fmt.Sprintf("Delete %q", customer.CustomerName),
 							"description": "Tick to delete this customer permanently.",
 						},
 					},
@@ -92,6 +89,17 @@ func deleteCustomer(d Deps) server.ServerTool {
 			return mcp.NewToolResultStructured(out, text), nil
 		}
 	})
+}
+
+func (in DeleteCustomerInput) check() problems {
+	var p problems
+	if in.CustomerID < 1 {
+		p.add("customer_id", "is required and must be a positive whole number: the customer's customer_id from list_customers")
+	}
+	if len(in.ConfirmationToken) > 200 {
+		p.add("confirmation_token", "is too long to be a token from delete_customer: pass the token exactly as the first call returned it")
+	}
+	return p
 }
 
 // findForDelete looks the customer up: the API has no get-by-id, and the
@@ -145,7 +153,10 @@ func notDeleted(c atomic.Customer, status, why string) *mcp.CallToolResult {
 
 func doDelete(ctx context.Context, d Deps, c atomic.Customer, via string) *mcp.CallToolResult {
 	if _, err := d.API.DeleteCustomer(ctx, c.CustomerID); err != nil {
-		return apiErrorResult(fmt.Sprintf("delete customer_id %d", c.CustomerID), err)
+		// The approval is spent either way: a retry must ask the user again.
+		res := apiErrorResult(fmt.Sprintf("delete customer_id %d", c.CustomerID), err)
+		res.Content = append(res.Content, mcp.NewTextContent("Check with list_customers whether it was deleted; to try again, call delete_customer with only customer_id and ask the user again."))
+		return res
 	}
 	text := fmt.Sprintf("Deleted %s.", customerLine(c))
 	return mcp.NewToolResultStructured(DeleteCustomerOutput{Status: "deleted", Customer: c, ConfirmedVia: via}, text)
@@ -163,7 +174,7 @@ func tokenRefusal(err error, c atomic.Customer) string {
 	case errors.Is(err, confirm.ErrMismatch):
 		why = fmt.Sprintf("the confirmation_token was issued for a different customer than customer_id %d", c.CustomerID)
 	default:
-		why = "the confirmation_token is not valid for this customer (altered, from another server, or the customer changed since)"
+		why = fmt.Sprintf("the confirmation_token is not valid for customer_id %d: it was issued for another customer, altered, issued by another server, or the customer changed since it was issued", c.CustomerID)
 	}
 	return fmt.Sprintf("delete_customer: nothing was deleted: %s. %s", why, again)
 }

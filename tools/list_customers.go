@@ -45,16 +45,26 @@ func listCustomers(d Deps) server.ServerTool {
 		if limit == 0 {
 			limit = defaultListLimit
 		}
-		if limit < 1 || limit > 500 || in.Offset < 0 {
-			return mcp.NewToolResultError("list_customers was not run: limit must be between 1 and 500 and offset 0 or more"), nil
-		}
-		all, err := d.API.ListCustomers(ctx, strings.TrimSpace(in.CustomerName))
+		filter := strings.TrimSpace(in.CustomerName)
+		all, err := d.API.ListCustomers(ctx, filter)
 		if err != nil {
 			return apiErrorResult("list customers", err), nil
 		}
 		out := pageCustomers(all, in.IncludeDeleted, in.Offset, limit)
-		return mcp.NewToolResultStructured(out, renderCustomerPage(out, in.CustomerName)), nil
+		return mcp.NewToolResultStructured(out, renderCustomerPage(out, filter)), nil
 	})
+}
+
+func (in ListCustomersInput) check() problems {
+	var p problems
+	checkText(&p, "customer_name", strings.TrimSpace(in.CustomerName), 255)
+	if in.Limit < 0 || in.Limit > 500 {
+		p.add("limit", "is %d; give a number from 1 to 500, or leave it out for %d", in.Limit, defaultListLimit)
+	}
+	if in.Offset < 0 {
+		p.add("offset", "is %d; give 0 or more (the previous answer's next_offset)", in.Offset)
+	}
+	return p
 }
 
 // pageCustomers filters and slices without copying the whole account: the

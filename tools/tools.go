@@ -69,6 +69,9 @@ func Select(d Deps, opts Options) ([]server.ServerTool, error) {
 		}
 		out = append(out, t)
 	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s leaves no tools with read-only on: add a list tool, or drop read-only", strings.Join(opts.Only, ", "))
+	}
 	return out, nil
 }
 

@@ -23,12 +23,42 @@ func (p *problems) add(field, format string, args ...any) {
 	*p = append(*p, fieldProblem{Field: field, Problem: fmt.Sprintf(format, args...)})
 }
 
-func (p problems) String() string {
+// report renders the problems as a tool error: what was not done, then one
+// line per problem naming the field and the fix.
+func (p problems) report(tool string) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "%s was not run, and nothing was sent to the Atomic API: %d problem(s) to fix, then call it again:", tool, len(p))
 	for _, fp := range p {
 		fmt.Fprintf(&b, "\n- %s: %s", fp.Field, fp.Problem)
 	}
 	return b.String()
+}
+
+// Explain re-checks a tool's arguments and reports every problem in the
+// words of this package. The server uses it to replace the terse message of
+// mcp-go's schema validation, which stops at the schema's view of things.
+func Explain(tool string, args any) (string, bool) {
+	explain, ok := explainers[tool]
+	if !ok {
+		return "", false
+	}
+	p := explain(args)
+	if len(p) == 0 {
+		return "", false
+	}
+	return p.report(tool), true
+}
+
+var explainers = map[string]func(any) problems{
+	"list_customers":     explain[ListCustomersInput],
+	"list_service_plans": explain[ListServicePlansInput],
+	"create_customer":    explain[CreateCustomerInput],
+	"delete_customer":    explain[DeleteCustomerInput],
+}
+
+func explain[In any](args any) problems {
+	_, p := parseInput[In](args)
+	return p
 }
 
 // isAustralia reports whether a country value means Australia.
@@ -48,9 +78,17 @@ func checkText(p *problems, field, value string, max int) {
 		p.add(field, "is not valid UTF-8 text")
 		return
 	}
-	if strings.IndexFunc(value, unicode.IsControl) >= 0 {
-		p.add(field, "contains control characters such as line breaks or tabs; give it on one line")
+	if strings.IndexFunc(value, invisibleControl) >= 0 {
+		p.add(field, "contains control characters (line breaks, tabs or text-direction marks); give it as plain text on one line")
 	}
+}
+
+// invisibleControl matches characters that change how text reads without
+// being seen: control characters, line and paragraph separators, and the
+// bidirectional overrides used to disguise text.
+func invisibleControl(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
+		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f'
 }
 
 var fourDigits = regexp.MustCompile(`^[0-9]{4}$`)
@@ -77,7 +115,8 @@ var abnWeights = [11]int{10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19}
 // validABN applies the Australian Business Register's checksum: subtract 1
 // from the first digit, weight the digits, and the sum must divide by 89.
 func validABN(abn string) bool {
-	if len(abn) != 11 {
+	// Real ABNs start with check digits 10 to 99, so never with 0.
+	if len(abn) != 11 || abn[0] == '0' {
 		return false
 	}
 	sum := 0
@@ -105,12 +144,17 @@ func checkAustralianABN(p *problems, abn string) {
 	}
 }
 
-var domainName = regexp.MustCompile(`^(?i)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$`)
+// domainName accepts internationalised labels too (例え.jp).
+var domainName = regexp.MustCompile(`^([\p{L}\p{N}]([\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,63}\.?$`)
 
 // checkWebsite accepts a bare domain ("example.com.au", optionally with a
 // path) or an http(s) URL with a domain host.
 func checkWebsite(p *problems, website string) {
 	const hint = "give a domain such as example.com.au or an http(s) URL such as https://example.com.au"
+	if strings.ContainsAny(website, " <>\"'`{}|\\^") {
+		p.add("website", "%q contains spaces or characters a web address cannot have: %s", truncateRunes(website, 40), hint)
+		return
+	}
 	u := website
 	if !strings.Contains(u, "://") {
 		u = "https://" + u

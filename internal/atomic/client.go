@@ -173,6 +173,10 @@ func (c *Client) DeleteCustomer(ctx context.Context, id int64) (*Deletion, error
 	if err := c.sendOnce(ctx, op, http.MethodDelete, PathDeleteCustomer, body, &out); err != nil {
 		return nil, err
 	}
+	if out.CustomerID != 0 && out.CustomerID != id {
+		return nil, &Error{Kind: ErrMalformed, Op: op, Status: http.StatusOK,
+			Message: fmt.Sprintf("asked to delete customer_id %d, the API answered for customer_id %d", id, out.CustomerID)}
+	}
 	return &out, nil
 }
 
@@ -192,16 +196,19 @@ func getList[T any](ctx context.Context, c *Client, op, path string, q url.Value
 		}
 		items, paging, err := decodeList[T](body)
 		if err != nil {
-			return nil, &Error{Kind: ErrMalformed, Op: op, Status: status, Err: err}
+			return nil, c.malformed(op, status, err)
+		}
+		// A server that ignores `page` answers page 1 again: keep nothing
+		// twice, and stop rather than loop.
+		if paging != nil && page > 1 && paging.Page != page {
+			return all, nil
 		}
 		if all == nil {
 			all = items
 		} else {
 			all = append(all, items...)
 		}
-		// A page beyond the last, a page that did not advance, or an empty
-		// page ends the walk: a broken paging object must not loop forever.
-		if paging == nil || paging.Page >= paging.TotalPage || paging.Page != page || len(items) == 0 {
+		if paging == nil || paging.Page >= paging.TotalPage || len(items) == 0 {
 			return all, nil
 		}
 	}
@@ -360,9 +367,16 @@ func (c *Client) sendOnce(ctx context.Context, op, method, path string, in, out 
 		return &Error{Kind: ErrMalformed, Op: op, Status: status, Message: "expected a JSON object, got " + sniffOrEmpty(trimmed)}
 	}
 	if err := json.Unmarshal(trimmed, out); err != nil {
-		return &Error{Kind: ErrMalformed, Op: op, Status: status, Err: err}
+		return c.malformed(op, status, err)
 	}
 	return nil
+}
+
+// malformed reports an undecodable answer. Decoding errors quote the
+// offending value, which could be anything the upstream echoed — the token
+// included — so their text is cleaned like any upstream text.
+func (c *Client) malformed(op string, status int, err error) *Error {
+	return &Error{Kind: ErrMalformed, Op: op, Status: status, Message: c.clean(err.Error())}
 }
 
 func sniffOrEmpty(body []byte) string {
@@ -390,7 +404,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: build request: %w", op, err)
 	}
-	req.Header.Set("Authorization", c.token.value)
+	req.Header.Set("Authorization", c.token.reveal())
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	if payload != nil {
@@ -410,7 +424,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 	}
 	if int64(len(body)) > c.opts.MaxBodyBytes {
 		return nil, resp.StatusCode, &Error{Kind: ErrMalformed, Op: op, Status: resp.StatusCode,
-			Message: fmt.Sprintf("the response is larger than %d MiB", c.opts.MaxBodyBytes>>20)}
+			Message: fmt.Sprintf("the response is larger than %d bytes", c.opts.MaxBodyBytes)}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return body, resp.StatusCode, nil
@@ -478,8 +492,8 @@ func (c *Client) parseErrorBody(body []byte) (string, map[string][]string) {
 // clean makes upstream text safe to show: no token, no control characters,
 // bounded length.
 func (c *Client) clean(s string) string {
-	if c.token.value != "" {
-		s = strings.ReplaceAll(s, c.token.value, redacted)
+	if raw := c.token.reveal(); raw != "" {
+		s = strings.ReplaceAll(s, raw, redacted)
 	}
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
@@ -504,7 +518,7 @@ func (c *Client) transportError(ctx context.Context, op string, err error) error
 // contextError distinguishes the caller giving up (returned as the context
 // error, so a cancelled MCP request reads as cancelled) from our own deadline.
 func (c *Client) contextError(ctx context.Context, op string, last *Error) error {
-	if errors.Is(context.Cause(ctx), context.Canceled) {
+	if errors.Is(ctx.Err(), context.Canceled) {
 		return fmt.Errorf("%s: %w", op, context.Canceled)
 	}
 	if last != nil {

@@ -15,15 +15,15 @@ type Customer struct {
 	CustomerID    int64  `json:"customer_id" jsonschema_description:"Customer ID: pass it to delete_customer."`
 	CustomerName  string `json:"customer_name" jsonschema_description:"Registered customer name."`
 	AccountNumber string `json:"account_number" jsonschema_description:"Account number assigned by Atom Telecom."`
-	Nickname      string `json:"nickname"`
+	Nickname      string `json:"nickname" jsonschema_description:"Short name staff know the customer by."`
 	ABN           string `json:"abn" jsonschema_description:"Business registration number (ABN in Australia); empty when not recorded."`
-	Addr1         string `json:"addr_1"`
-	Addr2         string `json:"addr_2"`
-	Postcode      string `json:"postcode"`
-	City          string `json:"city"`
-	Region        string `json:"region"`
-	Country       string `json:"country"`
-	Website       string `json:"website"`
+	Addr1         string `json:"addr_1" jsonschema_description:"Street address, first line."`
+	Addr2         string `json:"addr_2" jsonschema_description:"Street address, second line."`
+	Postcode      string `json:"postcode" jsonschema_description:"Postcode."`
+	City          string `json:"city" jsonschema_description:"City or suburb."`
+	Region        string `json:"region" jsonschema_description:"State or region."`
+	Country       string `json:"country" jsonschema_description:"Country."`
+	Website       string `json:"website" jsonschema_description:"Website, as recorded."`
 	CreatedDate   string `json:"created_date" jsonschema_description:"When the customer was created, as the API gave it."`
 	DeleteDate    string `json:"delete_date,omitempty" jsonschema_description:"When the customer was deleted; absent for active customers."`
 }
@@ -192,7 +192,10 @@ func (id *flexID) UnmarshalJSON(data []byte) error {
 }
 
 // flexTime accepts both documented time forms (and null or ""), keeping the
-// text as given so that nothing is invented about its time zone.
+// text as given so that nothing is invented about its time zone. MySQL's
+// zero date means "no date". Other text is kept rather than failing the
+// whole list over one odd row: a delete_date of any kind still marks a
+// deleted customer.
 type flexTime string
 
 func (t *flexTime) UnmarshalJSON(data []byte) error {
@@ -201,10 +204,8 @@ func (t *flexTime) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	v := strings.TrimSpace(string(s))
-	if v != "" {
-		if _, ok := parseTime(v); !ok {
-			return fmt.Errorf("expected a date and time, got %q", truncate(v, 40))
-		}
+	if strings.HasPrefix(v, "0000-00-00") {
+		v = ""
 	}
 	*t = flexTime(v)
 	return nil

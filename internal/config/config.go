@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"slices"
@@ -28,10 +29,22 @@ type Config struct {
 	LogFormat     string
 	ConfirmSecret []byte
 	ShowVersion   bool
+
+	// Network transports (sse, http) only.
+	Addr           string
+	AuthToken      string
+	AllowedOrigins []string // nil: the loopback default
+	Stateless      bool
+	// Tools, when non-empty, names the only tools to register.
+	Tools []string
 }
 
+// DefaultAddr keeps a fresh server off the network until someone decides
+// otherwise (and sets an auth token).
+const DefaultAddr = "127.0.0.1:8080"
+
 // Transports lists the accepted --transport values.
-var Transports = []string{"stdio"}
+var Transports = []string{"stdio", "sse", "http"}
 
 // Error is a setting that stops start-up. Its text is one line naming the
 // setting and the fix.
@@ -40,6 +53,12 @@ type Error struct{ msg string }
 func (e *Error) Error() string { return e.msg }
 
 func errorf(format string, args ...any) error { return &Error{msg: fmt.Sprintf(format, args...)} }
+
+// Invalid reports a setting found wrong after parsing (e.g. an unknown tool
+// name, which only the tools package can judge) as a start-up error.
+func Invalid(setting string, err error) error {
+	return &Error{msg: setting + ": " + err.Error()}
+}
 
 // ErrHelp is returned when -h or --help was asked for; usage has been printed.
 var ErrHelp = flag.ErrHelp
@@ -59,6 +78,11 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		logLevel  = fs.String("log-level", "", "debug, info, warn or error (env ATOMIC_MCP_LOG_LEVEL; default info)")
 		logFormat = fs.String("log-format", "", "text or json (env ATOMIC_MCP_LOG_FORMAT; default text)")
 		version   = fs.Bool("version", false, "print the version and exit")
+		addr      = fs.String("addr", "", "listen address for sse and http (env ATOMIC_MCP_ADDR; default "+DefaultAddr+")")
+		authFile  = fs.String("auth-token-file", "", "read the bearer token MCP clients must send (sse, http) from this file instead of ATOMIC_MCP_AUTH_TOKEN")
+		origins   = fs.String("allowed-origins", "", "comma-separated browser origins allowed to call (env ATOMIC_MCP_ALLOWED_ORIGINS; default http(s) on localhost, 127.0.0.1, [::1])")
+		stateless = fs.Bool("stateless", false, "streamable HTTP without server sessions, for replicas behind a load balancer (env ATOMIC_MCP_STATELESS=1)")
+		only      = fs.String("tools", "", "comma-separated tools to register, e.g. list_customers,list_service_plans (env ATOMIC_MCP_TOOLS; default all)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(usage, "Usage: atomic-mcp [flags]\n\nAn MCP server for the sub-customers of an Atom Telecom reseller account.\nThe Atomic API token comes from ATOMIC_API_TOKEN or --api-token-file.\n\nFlags:\n")
@@ -66,7 +90,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	}
 	for _, a := range args {
 		name := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
-		if strings.HasPrefix(a, "-") && (name == "api-token" || name == "token" || name == "confirm-secret") {
+		if strings.HasPrefix(a, "-") && (name == "api-token" || name == "token" || name == "auth-token" || name == "confirm-secret") {
 			return Config{}, errorf("--%s is not accepted: secrets on the command line are visible to every local user; set ATOMIC_API_TOKEN (or use --api-token-file) instead", name)
 		}
 	}
@@ -122,6 +146,10 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 			return Config{}, errorf("ATOMIC_MCP_CONFIRM_SECRET is too short (%d characters): use at least 32 random characters, e.g. from `openssl rand -hex 32`", len(secret))
 		}
 		cfg.ConfirmSecret = []byte(secret)
+	}
+
+	if err := parseNetwork(&cfg, set, *addr, *authFile, *origins, *stateless, *only, getenv); err != nil {
+		return Config{}, err
 	}
 
 	if cfg.ShowVersion || cfg.Sandbox {
@@ -181,11 +209,88 @@ func parseLevel(s string) (slog.Level, error) {
 	return 0, errorf("log level %q is not supported: use --log-level debug, info, warn or error", s)
 }
 
-
 func unwrapPathError(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return fmt.Errorf("%s %s", pe.Path, pe.Err)
 	}
 	return err
+}
+
+// parseNetwork reads the settings of the HTTP transports and the tool list.
+func parseNetwork(cfg *Config, set map[string]bool, addr, authFile, origins string, stateless bool, only string, getenv func(string) string) error {
+	pick := func(flagVal, env string) string {
+		if flagVal != "" {
+			return flagVal
+		}
+		return strings.TrimSpace(getenv(env))
+	}
+	cfg.Tools = splitList(pick(only, "ATOMIC_MCP_TOOLS"))
+	var err error
+	if cfg.Stateless, err = boolSetting(set["stateless"], stateless, "ATOMIC_MCP_STATELESS", getenv); err != nil {
+		return err
+	}
+	if cfg.Stateless && cfg.Transport != "http" {
+		return errorf("--stateless applies to streamable HTTP only: add --transport http, or drop --stateless")
+	}
+	if cfg.Transport == "stdio" {
+		return nil
+	}
+
+	cfg.Addr = pick(addr, "ATOMIC_MCP_ADDR")
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil || port == "" {
+		return errorf("listen address %q is not HOST:PORT: use e.g. --addr 127.0.0.1:8080", cfg.Addr)
+	}
+
+	cfg.AuthToken = getenv("ATOMIC_MCP_AUTH_TOKEN")
+	if authFile != "" {
+		data, ferr := os.ReadFile(authFile)
+		if ferr != nil {
+			return errorf("--auth-token-file: %v: give a readable file holding only the token", unwrapPathError(ferr))
+		}
+		cfg.AuthToken = string(data)
+	}
+	cfg.AuthToken = strings.TrimSpace(cfg.AuthToken)
+	if cfg.AuthToken != "" && len(cfg.AuthToken) < 16 {
+		return errorf("ATOMIC_MCP_AUTH_TOKEN is too short (%d characters): use at least 16 random characters, e.g. from `openssl rand -hex 32`", len(cfg.AuthToken))
+	}
+	if cfg.AuthToken == "" && !isLoopback(host) {
+		return errorf("refusing to listen on %s without authentication: set ATOMIC_MCP_AUTH_TOKEN (or --auth-token-file), or listen on 127.0.0.1", cfg.Addr)
+	}
+
+	if list := pick(origins, "ATOMIC_MCP_ALLOWED_ORIGINS"); list != "" {
+		cfg.AllowedOrigins = []string{}
+		for _, o := range splitList(list) {
+			u, perr := url.Parse(o)
+			if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+				return errorf("allowed origin %q is not an origin: use scheme://host[:port], e.g. https://chat.example.com", o)
+			}
+			cfg.AllowedOrigins = append(cfg.AllowedOrigins, strings.TrimRight(o, "/"))
+		}
+	}
+	return nil
+}
+
+// isLoopback reports whether a listen host stays on this machine. An empty
+// host means every interface.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

@@ -106,11 +106,12 @@ func (c *Confirmer) Redeem(purpose Purpose, token string, s Subject) error {
 	if err != nil {
 		return err
 	}
-	if id := int64(binary.BigEndian.Uint64(payload[0:8])); id != s.CustomerID {
-		return fmt.Errorf("%w (token is for customer_id %d, not %d)", ErrMismatch, id, s.CustomerID)
-	}
+	// Nothing in the payload is trusted before the signature checks out.
 	if !hmac.Equal(sig, c.sign(purpose, payload[:], s)) {
 		return ErrInvalid
+	}
+	if id := int64(binary.BigEndian.Uint64(payload[0:8])); id != s.CustomerID {
+		return fmt.Errorf("%w (token is for customer_id %d, not %d)", ErrMismatch, id, s.CustomerID)
 	}
 	expires := time.Unix(int64(binary.BigEndian.Uint64(payload[8:16])), 0)
 	now := c.now()
@@ -157,7 +158,7 @@ func parse(token string) ([payloadLen]byte, []byte, error) {
 	if len(parts) != 3 || parts[0] != version {
 		return payload, nil, ErrMalformed
 	}
-	enc := base64.RawURLEncoding
+	enc := base64.RawURLEncoding.Strict()
 	p, err := enc.DecodeString(parts[1])
 	if err != nil || len(p) != payloadLen {
 		return payload, nil, ErrMalformed

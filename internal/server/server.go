@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -31,14 +32,22 @@ type Options struct {
 	Tools   []server.ServerTool
 	// Register adds anything else (prompts) to the server.
 	Register []func(*server.MCPServer)
-	Logger   *slog.Logger
+	// Explain, if set, re-checks the arguments of a call that failed schema
+	// validation and returns a complete, actionable report to send instead.
+	Explain func(tool string, args any) (string, bool)
+	Logger  *slog.Logger
 }
 
 // New builds the MCP server. Input and output schema validation are on, so
 // a malformed call never reaches a handler and a handler can never answer
 // outside its declared output schema.
 func New(opts Options) *server.MCPServer {
+	hooks := &server.Hooks{}
+	if opts.Explain != nil {
+		hooks.AddAfterCallTool(explainValidation(opts.Explain))
+	}
 	s := server.NewMCPServer(Name, opts.Version,
+		server.WithHooks(hooks),
 		server.WithTitle("Atomic (Atom Telecom) customers"),
 		server.WithInstructions(instructions),
 		server.WithToolCapabilities(false),
@@ -53,6 +62,30 @@ func New(opts Options) *server.MCPServer {
 		register(s)
 	}
 	return s
+}
+
+// schemaFailure is how mcp-go starts the result of a call that failed input
+// schema validation.
+const schemaFailure = "input schema validation failed"
+
+// explainValidation replaces mcp-go's schema-validation message — terse Go
+// formatting, and only what the schema can see — with the tool's own report
+// of every problem. mcp-go validates before any middleware runs, so the
+// after-call hook is the one place to reach that result.
+func explainValidation(explain func(string, any) (string, bool)) server.OnAfterCallToolFunc {
+	return func(_ context.Context, _ any, req *mcp.CallToolRequest, result any) {
+		res, ok := result.(*mcp.CallToolResult)
+		if !ok || res == nil || !res.IsError || len(res.Content) != 1 {
+			return
+		}
+		text, ok := res.Content[0].(mcp.TextContent)
+		if !ok || !strings.HasPrefix(text.Text, schemaFailure) {
+			return
+		}
+		if report, ok := explain(req.Params.Name, req.Params.Arguments); ok {
+			res.Content = []mcp.Content{mcp.NewTextContent(report)}
+		}
+	}
 }
 
 // logCalls writes one line per tool call: tool, duration, outcome and what

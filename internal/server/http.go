@@ -1,0 +1,201 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// HTTPOptions configures ServeHTTP.
+type HTTPOptions struct {
+	// Transport is "sse" (legacy GET /sse + POST /message) or "http"
+	// (streamable HTTP at /mcp).
+	Transport string
+	Addr      string
+	// AuthToken, when set, is required as "Authorization: Bearer <token>"
+	// on every MCP endpoint.
+	AuthToken string
+	// AllowedOrigins are the exact origins (scheme://host[:port]) a browser
+	// may call from; nil means the loopback default.
+	AllowedOrigins []string
+	// Stateless runs streamable HTTP without server sessions, so that any
+	// replica can serve any request.
+	Stateless bool
+	Version   string
+	Logger    *slog.Logger
+	// Ready, if set, is called with the bound address once listening.
+	Ready func(addr net.Addr)
+}
+
+// Limits that keep one client from exhausting the server.
+const (
+	maxRequestBody    = 1 << 20
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	// postWriteTimeout bounds a tool call's response, elicitation wait
+	// included; event streams (GET) have none, since they live for a session.
+	postWriteTimeout = 10 * time.Minute
+	shutdownGrace    = 10 * time.Second
+)
+
+// ServeHTTP serves s over HTTP until ctx ends, then stops accepting and
+// gives in-flight requests up to 10 seconds to finish.
+func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions) error {
+	handler, shutdownMCP := Handler(s, opts)
+	lis, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if opts.Ready != nil {
+		opts.Ready(lis.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(lis) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	opts.Logger.Info("shutting down: waiting for in-flight calls", "grace", shutdownGrace)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	// Event streams never end on their own: close the MCP sessions first so
+	// that Shutdown waits only for real work.
+	go shutdownMCP(shutdownCtx)
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	return nil
+}
+
+// Handler builds the HTTP handler: /healthz, plus the MCP endpoints of the
+// chosen transport behind the origin check, bearer auth and a body cap —
+// in that order, so a foreign origin is refused before anything else runs.
+func Handler(s *server.MCPServer, opts HTTPOptions) (http.Handler, func(context.Context)) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok", "version": opts.Version})
+	})
+
+	guard := func(h http.Handler) http.Handler {
+		return checkOrigin(opts.AllowedOrigins, requireBearer(opts.AuthToken, limitBody(h)))
+	}
+	var shutdown func(context.Context)
+	switch opts.Transport {
+	case "sse":
+		sse := server.NewSSEServer(s,
+			server.WithSSEEndpoint("/sse"),
+			server.WithMessageEndpoint("/message"),
+			server.WithUseFullURLForMessageEndpoint(false),
+			server.WithKeepAlive(true),
+		)
+		mux.Handle("/sse", guard(sse))
+		mux.Handle("/message", guard(sse))
+		shutdown = func(context.Context) { sse.CloseSessions() }
+	default:
+		streamable := server.NewStreamableHTTPServer(s,
+			server.WithStateLess(opts.Stateless),
+			server.WithStreamableHTTPLogger(opts.Logger),
+			server.WithHeartbeatInterval(25*time.Second),
+		)
+		mux.Handle("/mcp", guard(streamable))
+		shutdown = func(ctx context.Context) { _ = streamable.Shutdown(ctx) }
+	}
+	return mux, shutdown
+}
+
+// checkOrigin is the DNS-rebinding defence the MCP specification requires:
+// a browser request from an origin not on the list is refused outright.
+// Requests without an Origin (non-browser clients) pass.
+func checkOrigin(allowed []string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && !originAllowed(origin, allowed) {
+			http.Error(w, "Forbidden: origin not allowed", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func originAllowed(origin string, allowed []string) bool {
+	if allowed != nil {
+		for _, a := range allowed {
+			if strings.EqualFold(strings.TrimRight(a, "/"), origin) {
+				return true
+			}
+		}
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Path != "" {
+		return false
+	}
+	switch strings.ToLower(u.Hostname()) {
+	case "localhost", "127.0.0.1", "::1":
+		return true
+	}
+	return false
+}
+
+// requireBearer checks "Authorization: Bearer <token>" in constant time.
+// With no token configured it lets everything through: ServeHTTP's caller
+// refuses that on a non-loopback address.
+func requireBearer(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := []byte(token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="atomic-mcp"`)
+			http.Error(w, "Unauthorized: send Authorization: Bearer <ATOMIC_MCP_AUTH_TOKEN>", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps request bodies and gives POSTs a write deadline; event
+// streams (GET) are left open-ended.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxRequestBody {
+			http.Error(w, "Request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		rc := http.NewResponseController(w)
+		if r.Method == http.MethodGet {
+			_ = rc.SetReadDeadline(time.Time{})
+		} else {
+			_ = rc.SetWriteDeadline(time.Now().Add(postWriteTimeout))
+		}
+		next.ServeHTTP(w, r)
+	})
+}

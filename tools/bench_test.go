@@ -1,0 +1,59 @@
+package tools
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+)
+
+// benchCustomers builds n customers shaped like the API's, every tenth one
+// deleted.
+func benchCustomers(n int) []atomic.Customer {
+	all := make([]atomic.Customer, n)
+	for i := range all {
+		all[i] = atomic.Customer{
+			CustomerID:    int64(i + 1),
+			CustomerName:  fmt.Sprintf("Customer %05d Pty Ltd", i+1),
+			AccountNumber: fmt.Sprint(10001 + i),
+			Nickname:      fmt.Sprintf("Customer %d", i+1),
+			ABN:           "51824753556",
+			Addr1:         "1 Circular Quay",
+			Postcode:      "2000",
+			City:          "SYDNEY",
+			Region:        "New South Wales",
+			Country:       "Australia",
+			Website:       "https://example.com.au",
+			CreatedDate:   "2024-06-11 01:20:58",
+		}
+		if i%10 == 9 {
+			all[i].DeleteDate = "2024-11-02 06:30:00"
+		}
+	}
+	return all
+}
+
+// BenchmarkListCustomersPage measures one list_customers page over a large
+// account: the cost should follow the page size (50), not the 10,000
+// customers.
+func BenchmarkListCustomersPage(b *testing.B) {
+	all := benchCustomers(10_000)
+	for _, bc := range []struct {
+		name   string
+		offset int
+	}{
+		{"first", 0},
+		{"middle", 4_500},
+		{"past_end", 20_000},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				out := pageCustomers(all, false, bc.offset, 50)
+				if len(renderCustomerPage(out, "")) == 0 {
+					b.Fatal("empty rendering")
+				}
+			}
+		})
+	}
+}
