@@ -15,7 +15,7 @@ import (
 // deleted-customer handling that the API leaves to the caller.
 type ListCustomersInput struct {
 	CustomerName   string `json:"customer_name,omitempty" jsonschema:"maxLength=255" jsonschema_description:"Part of the customer name to search for, matched by the Atomic API (partial names work). Leave out to list every customer."`
-	Limit          int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500,default=50" jsonschema_description:"Most customers to return (1 to 500; default 50)."`
+	Limit          *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500,default=50" jsonschema_description:"Most customers to return (1 to 500; default 50)."`
 	Offset         int    `json:"offset,omitempty" jsonschema:"minimum=0,default=0" jsonschema_description:"Customers to skip: pass the previous answer's next_offset to get the next page."`
 	IncludeDeleted bool   `json:"include_deleted,omitempty" jsonschema:"default=false" jsonschema_description:"Also list deleted customers (those with a delete_date). Default false: they are hidden and counted in deleted_hidden."`
 }
@@ -41,9 +41,9 @@ func listCustomers(d Deps) server.ServerTool {
 			"Use it to find a customer's customer_id and to check whether a customer already exists before creating one.",
 		hints: hints{readOnly: true, idempotent: true, openWorld: true},
 	}, func(ctx context.Context, _ mcp.CallToolRequest, in ListCustomersInput) (*mcp.CallToolResult, error) {
-		limit := in.Limit
-		if limit == 0 {
-			limit = defaultListLimit
+		limit := defaultListLimit
+		if in.Limit != nil {
+			limit = *in.Limit
 		}
 		filter := strings.TrimSpace(in.CustomerName)
 		all, err := d.API.ListCustomers(ctx, filter)
@@ -58,8 +58,8 @@ func listCustomers(d Deps) server.ServerTool {
 func (in ListCustomersInput) check() problems {
 	var p problems
 	checkText(&p, "customer_name", strings.TrimSpace(in.CustomerName), 255)
-	if in.Limit < 0 || in.Limit > 500 {
-		p.add("limit", "is %d; give a number from 1 to 500, or leave it out for %d", in.Limit, defaultListLimit)
+	if in.Limit != nil && (*in.Limit < 1 || *in.Limit > 500) {
+		p.add("limit", "is %d; give a number from 1 to 500, or leave it out for %d", *in.Limit, defaultListLimit)
 	}
 	if in.Offset < 0 {
 		p.add("offset", "is %d; give 0 or more (the previous answer's next_offset)", in.Offset)

@@ -84,7 +84,13 @@ func New(opts Options) (*Client, error) {
 		return nil, errors.New("no access token")
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Transport: defaultTransport()}
+		opts.HTTPClient = &http.Client{
+			Transport: defaultTransport(),
+			// Go re-sends Authorization on redirects to the same host on any
+			// port or scheme: never follow one, so the token goes nowhere
+			// but the configured API.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = DefaultRequestTimeout
@@ -448,6 +454,8 @@ func (c *Client) statusError(op string, resp *http.Response, body []byte) *Error
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	case s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout:
 		e.Kind = ErrUnavailable
+	case s >= 300 && s < 400:
+		e.Message = "the API answered with a redirect, which is not followed so that the token is never sent elsewhere: check ATOMIC_API_URL (https, exact host)"
 	}
 	return e
 }

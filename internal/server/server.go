@@ -43,9 +43,8 @@ type Options struct {
 // outside its declared output schema.
 func New(opts Options) *server.MCPServer {
 	hooks := &server.Hooks{}
-	if opts.Explain != nil {
-		hooks.AddAfterCallTool(explainValidation(opts.Explain))
-	}
+	hooks.AddAfterCallTool(rejectedCalls(opts.Explain, opts.Logger))
+	hooks.AddOnError(failedCalls(opts.Logger))
 	s := server.NewMCPServer(Name, opts.Version,
 		server.WithHooks(hooks),
 		server.WithTitle("Atomic (Atom Telecom) customers"),
@@ -68,12 +67,13 @@ func New(opts Options) *server.MCPServer {
 // schema validation.
 const schemaFailure = "input schema validation failed"
 
-// explainValidation replaces mcp-go's schema-validation message — terse Go
-// formatting, and only what the schema can see — with the tool's own report
-// of every problem. mcp-go validates before any middleware runs, so the
-// after-call hook is the one place to reach that result.
-func explainValidation(explain func(string, any) (string, bool)) server.OnAfterCallToolFunc {
-	return func(_ context.Context, _ any, req *mcp.CallToolRequest, result any) {
+// rejectedCalls handles calls that mcp-go refused on schema validation,
+// before any middleware ran: it logs them (one line per call, like every
+// other) and replaces mcp-go's terse message — Go struct formatting, and
+// only what the schema can see — with the tool's own report of every
+// problem. The after-call hook is the one place that reaches that result.
+func rejectedCalls(explain func(string, any) (string, bool), log *slog.Logger) server.OnAfterCallToolFunc {
+	return func(ctx context.Context, _ any, req *mcp.CallToolRequest, result any) {
 		res, ok := result.(*mcp.CallToolResult)
 		if !ok || res == nil || !res.IsError || len(res.Content) != 1 {
 			return
@@ -82,9 +82,29 @@ func explainValidation(explain func(string, any) (string, bool)) server.OnAfterC
 		if !ok || !strings.HasPrefix(text.Text, schemaFailure) {
 			return
 		}
+		log.WarnContext(ctx, "tool call", "tool", req.Params.Name, "duration", time.Duration(0),
+			"outcome", "invalid arguments", "upstream_requests", 0, "upstream_status", 0)
+		if explain == nil {
+			return
+		}
 		if report, ok := explain(req.Params.Name, req.Params.Arguments); ok {
 			res.Content = []mcp.Content{mcp.NewTextContent(report)}
 		}
+	}
+}
+
+// failedCalls logs tool calls that ended in a protocol error after the
+// handler had answered, e.g. a client that failed to answer an elicitation.
+func failedCalls(log *slog.Logger) server.OnErrorHookFunc {
+	return func(ctx context.Context, _ any, method mcp.MCPMethod, message any, err error) {
+		if method != mcp.MethodToolsCall {
+			return
+		}
+		name := ""
+		if req, ok := message.(*mcp.CallToolRequest); ok {
+			name = req.Params.Name
+		}
+		log.ErrorContext(ctx, "tool call failed", "tool", name, "error", err)
 	}
 }
 

@@ -1,0 +1,108 @@
+// Package app assembles atomic-mcp from a Config: the sandbox when asked
+// for, the shared API client, the confirmation keys, the selected tools and
+// the MCP server. The server binary and the CLI subcommands build it the
+// same way, so a tool called from a shell behaves as it does for an assistant.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/config"
+	"github.com/atomtelecom/atomic-mcp/internal/confirm"
+	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
+	"github.com/atomtelecom/atomic-mcp/internal/server"
+	"github.com/atomtelecom/atomic-mcp/prompts"
+	"github.com/atomtelecom/atomic-mcp/tools"
+)
+
+// App is an assembled server.
+type App struct {
+	Server *mcpserver.MCPServer
+	// Tools are the registered tools, in order.
+	Tools []mcpserver.ServerTool
+	// Client is the shared Atomic API client.
+	Client *atomic.Client
+	// APIURL is where Client points (the sandbox's URL in sandbox mode).
+	APIURL string
+	close  []func()
+}
+
+// New assembles the server described by cfg. Close releases what it started.
+func New(ctx context.Context, cfg config.Config, version string, logger *slog.Logger) (*App, error) {
+	a := &App{APIURL: cfg.APIURL}
+	token := cfg.APIToken
+	if cfg.Sandbox {
+		url, tok, stop, err := startSandbox(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a.close = append(a.close, stop)
+		a.APIURL, token = url, tok
+		logger.Warn("sandbox mode: a simulated Atomic API with sample customers; no real account is touched", "api_url", url)
+	}
+
+	client, err := atomic.New(atomic.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger})
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("API client: %w", err)
+	}
+	a.Client = client
+	confirmer, err := confirm.New(cfg.ConfirmSecret, confirm.DefaultTTL, nil)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Tools, err = tools.Select(tools.Deps{API: client, Confirmer: confirmer}, tools.Options{ReadOnly: cfg.ReadOnly, Only: cfg.Tools})
+	if err != nil {
+		a.Close()
+		return nil, config.Invalid("--tools", err)
+	}
+	a.Server = server.New(server.Options{
+		Version:  version,
+		Tools:    a.Tools,
+		Register: []func(*mcpserver.MCPServer){prompts.Register},
+		Explain:  tools.Explain,
+		Logger:   logger,
+	})
+	return a, nil
+}
+
+// ToolNames lists the registered tools.
+func (a *App) ToolNames() []string {
+	names := make([]string, len(a.Tools))
+	for i, t := range a.Tools {
+		names[i] = t.Tool.Name
+	}
+	return names
+}
+
+// Close stops what New started, newest first.
+func (a *App) Close() {
+	for i := len(a.close) - 1; i >= 0; i-- {
+		a.close[i]()
+	}
+	a.close = nil
+}
+
+// startSandbox serves the simulated API on a loopback port with a throwaway
+// token, so sandbox requests take exactly the production path.
+func startSandbox(ctx context.Context) (url string, token atomic.Token, stop func(), err error) {
+	raw := make([]byte, 16)
+	if _, err := rand.Read(raw); err != nil {
+		return "", atomic.Token{}, nil, fmt.Errorf("sandbox token: %w", err)
+	}
+	tok := "sandbox-" + hex.EncodeToString(raw)
+	sb := sandbox.New(sandbox.Options{Token: tok})
+	url, err = sb.Start(ctx)
+	if err != nil {
+		return "", atomic.Token{}, nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	return url, atomic.NewToken(tok), func() { _ = sb.Close() }, nil
+}
