@@ -28,7 +28,9 @@ bench: ## run the benchmarks
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	go test -run '^$$' -fuzz '^FuzzABN$$' -fuzztime $(FUZZTIME) ./tools
 	go test -run '^$$' -fuzz '^FuzzRedeem$$' -fuzztime $(FUZZTIME) ./internal/confirm
+	go test -run '^$$' -fuzz '^FuzzToolArguments$$' -fuzztime $(FUZZTIME) ./tools
 	go test -run '^$$' -fuzz '^FuzzDecodeList$$' -fuzztime $(FUZZTIME) ./internal/atomic
+	go test -run '^$$' -fuzz '^FuzzDecodeCustomer$$' -fuzztime $(FUZZTIME) ./internal/atomic
 
 conformance: build ## run the official MCP conformance suite against the sandbox (needs npm)
 	npm ci --prefix .ci/conformance --no-audit --no-fund --loglevel=error

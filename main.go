@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/atomtelecom/atomic-mcp/internal/app"
+	"github.com/atomtelecom/atomic-mcp/internal/cli"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/logging"
 	"github.com/atomtelecom/atomic-mcp/internal/server"
@@ -31,8 +32,9 @@ func main() {
 	os.Exit(exitCode(err, os.Stderr))
 }
 
-// exitCode reports err on stderr in one line: 2 for a bad setting, 1 for
-// anything else.
+// exitCode reports err on stderr in one line: 2 for a bad setting or a
+// misused subcommand, 1 for anything else (including a tool's error result
+// under `call` and a problem found by `doctor`).
 func exitCode(err error, stderr io.Writer) int {
 	var cfgErr *config.Error
 	switch {
@@ -50,6 +52,9 @@ func exitCode(err error, stderr io.Writer) int {
 // run is the whole program, with its inputs passed in so tests can drive it
 // without a process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if cli.IsCommand(args) {
+		return cli.Run(ctx, args, cli.Env{Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr, Version: buildVersion(), Executable: executable()})
+	}
 	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -68,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 	if cfg.Transport == "stdio" {
 		logger.Info("atomic-mcp ready on stdio: an MCP client (Claude Desktop, MCP Inspector) must start this program and speak JSON-RPC on its stdin/stdout",
-			"version", buildVersion(), "tools", a.ToolNames(), "try", "npx @modelcontextprotocol/inspector "+executable()+" --sandbox")
+			"version", buildVersion(), "tools", a.ToolNames(), "audit_log", cfg.AuditLog, "try", "npx @modelcontextprotocol/inspector "+executable()+" --sandbox")
 		return server.ServeStdio(ctx, a.Server, stdin, stdout, logger)
 	}
 	return server.ServeHTTP(ctx, a.Server, server.HTTPOptions{
@@ -90,7 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 				connect += ` --header "Authorization: Bearer $ATOMIC_MCP_AUTH_TOKEN"`
 			}
 			logger.Info("atomic-mcp ready", "url", endpoint, "transport", cfg.Transport, "stateless", cfg.Stateless,
-				"auth", cfg.AuthToken != "", "version", buildVersion(), "tools", a.ToolNames(), "connect", connect)
+				"auth", cfg.AuthToken != "", "version", buildVersion(), "tools", a.ToolNames(), "audit_log", cfg.AuditLog, "connect", connect)
 		},
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/audit"
 )
 
 // CreateCustomerInput mirrors POST /api/atomic/customer/create, plus
@@ -45,26 +46,36 @@ func createCustomer(d Deps) server.ServerTool {
 		hints: hints{openWorld: true},
 	}, func(ctx context.Context, _ mcp.CallToolRequest, in CreateCustomerInput) (*mcp.CallToolResult, error) {
 		req, _ := in.normalize() // define has reported any problems already
+		// Calls whose arguments fail their checks never get here and are not
+		// audited: they name no customer reliably and change nothing.
+		entry := audit.Entry{Tool: "create_customer", CustomerName: req.CustomerName}
 		if !in.AllowDuplicate {
 			// The whole list, not the API's partial-name search: a search for
 			// "Redfern  Print Co." would miss "Redfern Print Co".
 			existing, err := d.API.ListCustomers(ctx, "")
 			if err != nil {
-				return apiErrorResult("check for an existing customer before creating", err), nil
+				entry.Outcome, entry.Reason = audit.Failed, "duplicate check: "+failureReason(err)
+				return d.audited(ctx, entry, apiErrorResult("check for an existing customer before creating", err)), nil
 			}
 			if dup, ok := findActiveByName(existing, req.CustomerName); ok {
-				return mcp.NewToolResultError(fmt.Sprintf(
+				entry.Outcome, entry.Reason = audit.Refused, fmt.Sprintf("an active customer with this name exists (customer_id %d)", dup.CustomerID)
+				return d.audited(ctx, entry, mcp.NewToolResultError(fmt.Sprintf(
 					"create_customer was not sent: an active customer with this name already exists:\n- %s\n"+
 						"Use that customer, or, only if the user confirms they want a second customer of the same name, call again with allow_duplicate: true.",
-					customerLine(dup))), nil
+					customerLine(dup)))), nil
 			}
 		}
 		created, err := d.API.CreateCustomer(ctx, req)
 		if err != nil {
-			return apiErrorResult("create the customer", err), nil
+			entry.Outcome, entry.Reason = audit.Failed, failureReason(err)
+			return d.audited(ctx, entry, apiErrorResult("create the customer", err)), nil
+		}
+		entry.Outcome, entry.CustomerID = audit.Created, created.CustomerID
+		if created.CustomerName != "" {
+			entry.CustomerName = created.CustomerName
 		}
 		text := fmt.Sprintf("Created %s.", customerLine(*created))
-		return mcp.NewToolResultStructured(CreateCustomerOutput{Status: "created", Customer: *created}, text), nil
+		return d.audited(ctx, entry, mcp.NewToolResultStructured(CreateCustomerOutput{Status: "created", Customer: *created}, text)), nil
 	})
 }
 

@@ -8,7 +8,9 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -57,7 +59,9 @@ func define[In, Out any](s spec, handle handlerFunc[In]) server.ServerTool {
 	return server.ServerTool{
 		Tool: tool,
 		Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			in, probs := parseInput[In](req.Params.Arguments)
+			// The raw bytes, not the decoded map: that has already turned
+			// every number into a float64, where 7.0000000000000001 is 7.
+			in, probs := parseInput[In](req.GetRawArguments())
 			if len(probs) > 0 {
 				return mcp.NewToolResultError(probs.report(s.name)), nil
 			}
@@ -101,7 +105,7 @@ func parseInput[T any](args any) (T, problems) {
 		fields := jsonFields(v.Type())
 		for _, key := range slices.Sorted(maps.Keys(obj)) {
 			if _, ok := fields[key]; !ok {
-				p.add(truncateRunes(key, 40), "is not an argument of this tool; the arguments are %s", strings.Join(fieldNames(v.Type()), ", "))
+				p.add(argName(truncateRunes(key, 40)), "is not an argument of this tool; the arguments are %s", strings.Join(fieldNames(v.Type()), ", "))
 			}
 		}
 		for _, name := range fieldNames(v.Type()) {
@@ -176,8 +180,21 @@ func jsonName(f reflect.StructField) string {
 	return name
 }
 
+// argName shows a client's argument name: plain names as they are,
+// anything else quoted, so that an empty name or one holding a line break
+// cannot blank or forge a line of the report.
+func argName(key string) string {
+	plain := func(r rune) bool { return r == '_' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+	if key != "" && strings.IndexFunc(key, func(r rune) bool { return !plain(r) }) < 0 {
+		return key
+	}
+	return strconv.Quote(key)
+}
+
 func kindWord(t reflect.Type) string {
 	switch t.Kind() {
+	case reflect.Pointer:
+		return kindWord(t.Elem())
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return "a whole number"
 	case reflect.String:

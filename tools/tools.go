@@ -5,13 +5,16 @@ package tools
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 )
 
@@ -28,6 +31,63 @@ type Deps struct {
 	API API
 	// Confirmer mints and redeems delete confirmations.
 	Confirmer *confirm.Confirmer
+	// Audit, if set, receives a record of every create and delete attempt
+	// before its result is returned.
+	Audit Auditor
+}
+
+// Auditor keeps the audit trail; *audit.Log is one.
+type Auditor interface {
+	Record(ctx context.Context, e audit.Entry) error
+}
+
+// audited records e and returns res. When the trail cannot be written the
+// caller gets an error result instead, saying what did happen: a result that
+// claims success while its record is missing would hide the gap from the
+// one person who can fix it.
+func (d Deps) audited(ctx context.Context, e audit.Entry, res *mcp.CallToolResult) *mcp.CallToolResult {
+	if d.Audit == nil {
+		return res
+	}
+	if err := d.Audit.Record(ctx, e); err != nil {
+		var done string
+		switch e.Outcome {
+		case audit.Created, audit.Deleted:
+			done = fmt.Sprintf("The customer WAS %s (customer_id %d, %q): do not repeat the call. ", e.Outcome, e.CustomerID, e.CustomerName)
+		case audit.Failed:
+			done = "The request did not succeed either; check with list_customers before trying again. "
+		default:
+			done = "Nothing was created or deleted. "
+		}
+		return mcp.NewToolResultError(fmt.Sprintf("%s: the audit trail could not be written (%v). %sTell the server's operator to fix the audit log before any more changes.", e.Tool, err, done))
+	}
+	return res
+}
+
+// recordFirst writes e before an irreversible step; the step must not run
+// if it fails.
+func (d Deps) recordFirst(ctx context.Context, e audit.Entry) error {
+	if d.Audit == nil {
+		return nil
+	}
+	return d.Audit.Record(ctx, e)
+}
+
+// failureReason names why an API call failed, briefly, for the trail.
+func failureReason(err error) string {
+	var apiErr *atomic.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	case errors.As(err, &apiErr) && apiErr.Kind != nil:
+		return apiErr.Kind.Error()
+	case errors.As(err, &apiErr):
+		return "unexpected answer"
+	default:
+		return "error"
+	}
 }
 
 // Options narrow what is exposed.

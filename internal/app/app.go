@@ -14,8 +14,10 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
+	"github.com/atomtelecom/atomic-mcp/internal/resources"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 	"github.com/atomtelecom/atomic-mcp/internal/server"
 	"github.com/atomtelecom/atomic-mcp/prompts"
@@ -31,12 +33,23 @@ type App struct {
 	Client *atomic.Client
 	// APIURL is where Client points (the sandbox's URL in sandbox mode).
 	APIURL string
-	close  []func()
+	// Audit is the audit trail, nil unless configured.
+	Audit *audit.Log
+	close []func()
 }
 
 // New assembles the server described by cfg. Close releases what it started.
 func New(ctx context.Context, cfg config.Config, version string, logger *slog.Logger) (*App, error) {
 	a := &App{APIURL: cfg.APIURL}
+	if cfg.AuditLog != "" {
+		// Opened first, so that an unwritable trail stops start-up before
+		// anything runs, instead of failing the first create or delete.
+		var err error
+		if a.Audit, err = audit.Open(cfg.AuditLog); err != nil {
+			return nil, config.Invalid("--audit-log", err)
+		}
+		a.close = append(a.close, func() { _ = a.Audit.Close() })
+	}
 	token := cfg.APIToken
 	if cfg.Sandbox {
 		url, tok, stop, err := startSandbox(ctx)
@@ -48,7 +61,7 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		logger.Warn("sandbox mode: a simulated Atomic API with sample customers; no real account is touched", "api_url", url)
 	}
 
-	client, err := atomic.New(atomic.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger})
+	client, err := atomic.New(atomic.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger, RateLimit: cfg.RateLimit})
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("API client: %w", err)
@@ -59,17 +72,31 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		a.Close()
 		return nil, err
 	}
-	a.Tools, err = tools.Select(tools.Deps{API: client, Confirmer: confirmer}, tools.Options{ReadOnly: cfg.ReadOnly, Only: cfg.Tools})
+	// Every tool, prompt and resource reads through one cache, so that
+	// concurrent identical requests become one and a write through any of
+	// them clears what the others would read.
+	api := atomic.NewCached(client, atomic.CacheOptions{PlansTTL: cfg.PlansTTL, CustomersTTL: cfg.CustomersTTL})
+	deps := tools.Deps{API: api, Confirmer: confirmer}
+	if a.Audit != nil {
+		deps.Audit = a.Audit // never a typed nil: a nil Auditor means no trail
+	}
+	a.Tools, err = tools.Select(deps, tools.Options{ReadOnly: cfg.ReadOnly, Only: cfg.Tools})
 	if err != nil {
 		a.Close()
 		return nil, config.Invalid("--tools", err)
 	}
+	promptDeps := prompts.Deps{API: api, Tools: a.ToolNames()}
 	a.Server = server.New(server.Options{
-		Version:  version,
-		Tools:    a.Tools,
-		Register: []func(*mcpserver.MCPServer){prompts.Register},
-		Explain:  tools.Explain,
-		Logger:   logger,
+		Version: version,
+		Tools:   a.Tools,
+		Register: []func(*mcpserver.MCPServer){
+			func(s *mcpserver.MCPServer) { prompts.Register(s, promptDeps) },
+			func(s *mcpserver.MCPServer) { resources.Register(s, api) },
+		},
+		PromptCompletions:   prompts.Completions(promptDeps),
+		ResourceCompletions: resources.Completions(api),
+		Explain:             tools.Explain,
+		Logger:              logger,
 	})
 	return a, nil
 }

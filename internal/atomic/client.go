@@ -40,6 +40,13 @@ const (
 	maxPages              = 1000
 )
 
+// The provider documents about 10 requests per second for its sibling API;
+// the defaults stay within it.
+const (
+	DefaultRateLimit = 10.0
+	DefaultRateBurst = 10
+)
+
 // Options configures a Client.
 type Options struct {
 	BaseURL string
@@ -58,7 +65,14 @@ type Options struct {
 	MaxBodyBytes int64
 	// BaseBackoff is the first retry's mean delay (default 300 ms).
 	BaseBackoff time.Duration
-	Logger      *slog.Logger
+	// RateLimit is the most requests per second sent upstream, counting
+	// every attempt and page (default DefaultRateLimit; negative: no limit).
+	// The limit is per Client, so per process.
+	RateLimit float64
+	// RateBurst is how many requests may go at once before RateLimit paces
+	// them (default DefaultRateBurst).
+	RateBurst int
+	Logger    *slog.Logger
 }
 
 // Client calls the Atomic API. It is safe for concurrent use.
@@ -69,6 +83,7 @@ type Client struct {
 	http      *http.Client
 	opts      Options
 	log       *slog.Logger
+	limiter   *limiter // nil: no limit
 }
 
 // New validates opts and returns a Client.
@@ -110,6 +125,16 @@ func New(opts Options) (*Client, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.RateLimit == 0 {
+		opts.RateLimit = DefaultRateLimit
+	}
+	if opts.RateBurst <= 0 {
+		opts.RateBurst = DefaultRateBurst
+	}
+	var lim *limiter
+	if opts.RateLimit > 0 {
+		lim = newLimiter(opts.RateLimit, opts.RateBurst, time.Now)
+	}
 	version := opts.Version
 	if version == "" {
 		version = "dev"
@@ -121,6 +146,7 @@ func New(opts Options) (*Client, error) {
 		http:      opts.HTTPClient,
 		opts:      opts,
 		log:       opts.Logger,
+		limiter:   lim,
 	}, nil
 }
 
@@ -239,8 +265,8 @@ func decodeList[T any](body []byte) ([]T, *paging, error) {
 	}
 	switch body[0] {
 	case '[':
-		var items []T
-		if err := json.Unmarshal(body, &items); err != nil {
+		items, err := decodeItems[T](body)
+		if err != nil {
 			return nil, nil, err
 		}
 		return items, nil, nil
@@ -265,14 +291,26 @@ func decodeList[T any](body []byte) ([]T, *paging, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		var items []T
-		if err := json.Unmarshal(raw, &items); err != nil {
+		items, err := decodeItems[T](raw)
+		if err != nil {
 			return nil, nil, err
 		}
 		return items, p, nil
 	default:
 		return nil, nil, fmt.Errorf("expected a JSON list, got %s", sniff(body))
 	}
+}
+
+// decodeItems decodes a JSON array of records, the fast way when it can.
+func decodeItems[T any](list []byte) ([]T, error) {
+	if items, ok := decodeFlatArray[T](list); ok {
+		return items, nil
+	}
+	var items []T
+	if err := json.Unmarshal(list, &items); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 func listField(obj map[string]json.RawMessage) (json.RawMessage, error) {
@@ -347,6 +385,8 @@ func (c *Client) get(ctx context.Context, op, path string, q url.Values) ([]byte
 	}
 }
 
+// retryable errors pass with time. Our own limiter's refusal is one too,
+// but its RetryAfter always lies beyond the deadline, so get returns it.
 func retryable(e *Error) bool {
 	return e.Kind == ErrRateLimited || e.Kind == ErrUnavailable
 }
@@ -392,8 +432,37 @@ func sniffOrEmpty(body []byte) string {
 	return sniff(body)
 }
 
-// do performs one HTTP attempt and maps failures onto *Error.
+// waitTurn paces requests through the rate limiter. A turn that would come
+// after ctx's deadline is refused at once with ErrRateLimited.
+func (c *Client) waitTurn(ctx context.Context, op string) error {
+	if c.limiter == nil {
+		return nil
+	}
+	deadline, _ := ctx.Deadline()
+	wait, ok := c.limiter.reserve(deadline)
+	if !ok {
+		return &Error{Kind: ErrRateLimited, Op: op, RetryAfter: wait}
+	}
+	if wait <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		c.limiter.unreserve()
+		return c.contextError(ctx, op, nil)
+	case <-timer.C:
+		return nil
+	}
+}
+
+// do performs one HTTP attempt, after its turn, and maps failures onto
+// *Error.
 func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, payload []byte) ([]byte, int, error) {
+	if err := c.waitTurn(ctx, op); err != nil {
+		return nil, 0, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
 	defer cancel()
 
@@ -424,7 +493,11 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 	}
 	defer resp.Body.Close()
 	record(ctx, resp.StatusCode)
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxBodyBytes+1))
+	size := resp.ContentLength
+	if size > c.opts.MaxBodyBytes {
+		size = 0 // refused below once read; no point reserving it
+	}
+	body, err := readAll(io.LimitReader(resp.Body, c.opts.MaxBodyBytes+1), size)
 	if err != nil {
 		return nil, resp.StatusCode, c.transportError(ctx, op, err)
 	}
@@ -436,6 +509,32 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 		return body, resp.StatusCode, nil
 	}
 	return nil, resp.StatusCode, c.statusError(op, resp, body)
+}
+
+// readAll reads into one buffer of the size the server announced, so a
+// large list is not copied as a buffer grows; the spare byte lets the last
+// read see EOF without growing it. Without a size (0 or -1) it is
+// io.ReadAll.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			// The server sent more than it announced.
+			rest, err := io.ReadAll(r)
+			return append(buf, rest...), err
+		}
+	}
 }
 
 func (c *Client) statusError(op string, resp *http.Response, body []byte) *Error {

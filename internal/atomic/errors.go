@@ -33,6 +33,7 @@ type Error struct {
 	// Fields holds the API's per-field messages for a validation error.
 	Fields map[string][]string
 	// RetryAfter is how long the API asked us to wait (rate limited only).
+	// With Status 0 the limit was this client's own, and nothing was sent.
 	RetryAfter time.Duration
 	// Err is the underlying transport or decoding error, if any.
 	Err error
@@ -50,9 +51,15 @@ func (e *Error) Error() string {
 	case ErrValidation:
 		fmt.Fprintf(&b, "the Atomic API rejected the request as invalid (HTTP %d)", e.Status)
 	case ErrRateLimited:
-		fmt.Fprintf(&b, "rate limited by the Atomic API (HTTP %d)", e.Status)
+		if e.Status == 0 {
+			// Our own limiter: nothing was sent.
+			b.WriteString("not sent: this server paces its requests to the Atomic API, and too many are queued to send this one before the call's deadline")
+		} else {
+			fmt.Fprintf(&b, "rate limited by the Atomic API (HTTP %d)", e.Status)
+		}
 		if e.RetryAfter > 0 {
-			fmt.Fprintf(&b, ": retry after %s", e.RetryAfter.Round(time.Second))
+			// Rounded up: "retry after 0s" would invite an instant retry.
+			fmt.Fprintf(&b, ": retry after %s", (e.RetryAfter + time.Second - 1).Truncate(time.Second))
 		} else {
 			b.WriteString(": retry in a few seconds")
 		}

@@ -133,6 +133,7 @@ func newClient(t *testing.T, baseURL string, mods ...func(*atomic.Options)) *ato
 		RequestTimeout: 2 * time.Second,
 		CallDeadline:   5 * time.Second,
 		BaseBackoff:    time.Millisecond,
+		RateLimit:      -1, // the limiter's own tests turn it on
 		Logger:         slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, m := range mods {

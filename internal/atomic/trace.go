@@ -42,3 +42,10 @@ func record(ctx context.Context, status int) {
 		t.mu.Unlock()
 	}
 }
+
+// TraceFrom returns the trace that ctx's API calls are recorded in, or nil.
+// Tools read it to report the upstream status in their audit records.
+func TraceFrom(ctx context.Context) *Trace {
+	t, _ := ctx.Value(traceKey{}).(*Trace)
+	return t
+}

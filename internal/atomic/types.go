@@ -36,6 +36,15 @@ func (c Customer) Deleted() bool { return c.DeleteDate != "" }
 // send: ids and account numbers as numbers or strings, null or "" for absent
 // values, and scalars where strings are documented.
 func (c *Customer) UnmarshalJSON(data []byte) error {
+	if unmarshalFlat(data, c) {
+		return nil
+	}
+	return c.unmarshalSlow(data)
+}
+
+// unmarshalSlow is the reference decoding, which the fast path must agree
+// with; it also reports every error.
+func (c *Customer) unmarshalSlow(data []byte) error {
 	var raw struct {
 		CustomerID    flexID     `json:"customer_id"`
 		CustomerName  flexString `json:"customer_name"`
@@ -74,6 +83,44 @@ func (c *Customer) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+var customerKeys = jsonKeys[Customer]()
+
+func (c *Customer) setField(key, text string) bool {
+	switch key {
+	case "customer_id":
+		return setID(&c.CustomerID, text)
+	case "customer_name":
+		c.CustomerName = text
+	case "account_number":
+		c.AccountNumber = text
+	case "nickname":
+		c.Nickname = text
+	case "abn":
+		c.ABN = text
+	case "addr_1":
+		c.Addr1 = text
+	case "addr_2":
+		c.Addr2 = text
+	case "postcode":
+		c.Postcode = text
+	case "city":
+		c.City = text
+	case "region":
+		c.Region = text
+	case "country":
+		c.Country = text
+	case "website":
+		c.Website = text
+	case "created_date":
+		c.CreatedDate = timeText(text)
+	case "delete_date":
+		c.DeleteDate = timeText(text)
+	default:
+		return ignorable(key, customerKeys)
+	}
+	return true
+}
+
 // CreatedAt parses CreatedDate, which the API documents as ISO 8601 but
 // shows as "2006-01-02 15:04:05". A time without a zone is taken as UTC.
 func (c Customer) CreatedAt() (time.Time, bool) { return parseTime(c.CreatedDate) }
@@ -106,6 +153,13 @@ type ServicePlan struct {
 // UnmarshalJSON accepts ids as numbers or strings and prices as strings or
 // numbers, keeping a number's literal digits so that 1.20 stays "1.20".
 func (p *ServicePlan) UnmarshalJSON(data []byte) error {
+	if unmarshalFlat(data, p) {
+		return nil
+	}
+	return p.unmarshalSlow(data)
+}
+
+func (p *ServicePlan) unmarshalSlow(data []byte) error {
 	var raw struct {
 		PlanID   flexID     `json:"plan_id"`
 		PlanName flexString `json:"plan_name"`
@@ -126,6 +180,26 @@ func (p *ServicePlan) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+var planKeys = jsonKeys[ServicePlan]()
+
+func (p *ServicePlan) setField(key, text string) bool {
+	switch key {
+	case "plan_id":
+		return setID(&p.PlanID, text)
+	case "plan_name":
+		p.PlanName = text
+	case "currency":
+		p.Currency = text
+	case "plan_type":
+		p.PlanType = text
+	case "price":
+		p.Price = text
+	default:
+		return ignorable(key, planKeys)
+	}
+	return true
+}
+
 // Deletion is the API's answer to a delete.
 type Deletion struct {
 	Status       string `json:"status"`
@@ -135,6 +209,13 @@ type Deletion struct {
 
 // UnmarshalJSON accepts the id as a number or a string.
 func (d *Deletion) UnmarshalJSON(data []byte) error {
+	if unmarshalFlat(data, d) {
+		return nil
+	}
+	return d.unmarshalSlow(data)
+}
+
+func (d *Deletion) unmarshalSlow(data []byte) error {
 	var raw struct {
 		Status       flexString `json:"status"`
 		CustomerID   flexID     `json:"customer_id"`
@@ -145,6 +226,22 @@ func (d *Deletion) UnmarshalJSON(data []byte) error {
 	}
 	*d = Deletion{Status: string(raw.Status), CustomerID: int64(raw.CustomerID), CustomerName: string(raw.CustomerName)}
 	return nil
+}
+
+var deletionKeys = jsonKeys[Deletion]()
+
+func (d *Deletion) setField(key, text string) bool {
+	switch key {
+	case "status":
+		d.Status = text
+	case "customer_id":
+		return setID(&d.CustomerID, text)
+	case "customer_name":
+		d.CustomerName = text
+	default:
+		return ignorable(key, deletionKeys)
+	}
+	return true
 }
 
 // flexString decodes a JSON string, number or boolean as its text, and null
@@ -179,16 +276,31 @@ func (id *flexID) UnmarshalJSON(data []byte) error {
 	if err := s.UnmarshalJSON(data); err != nil {
 		return err
 	}
-	if s == "" {
-		*id = 0
-		return nil
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(s)), 10, 64)
+	n, err := parseID(string(s))
 	if err != nil {
-		return fmt.Errorf("expected an integer id, got %q", truncate(string(s), 40))
+		return err
 	}
 	*id = flexID(n)
 	return nil
+}
+
+// parseID reads an id from its flexString text.
+func parseID(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("expected an integer id, got %q", truncate(s, 40))
+	}
+	return n, nil
+}
+
+// setID is parseID for the fast path, which leaves errors to the slow one.
+func setID(dst *int64, text string) bool {
+	n, err := parseID(text)
+	*dst = n
+	return err == nil
 }
 
 // flexTime accepts both documented time forms (and null or ""), keeping the
@@ -203,12 +315,17 @@ func (t *flexTime) UnmarshalJSON(data []byte) error {
 	if err := s.UnmarshalJSON(data); err != nil {
 		return err
 	}
-	v := strings.TrimSpace(string(s))
-	if strings.HasPrefix(v, "0000-00-00") {
-		v = ""
-	}
-	*t = flexTime(v)
+	*t = flexTime(timeText(string(s)))
 	return nil
+}
+
+// timeText is a time's flexString text as flexTime keeps it.
+func timeText(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "0000-00-00") {
+		return ""
+	}
+	return s
 }
 
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"}

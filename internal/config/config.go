@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomic"
 )
@@ -37,6 +40,15 @@ type Config struct {
 	Stateless      bool
 	// Tools, when non-empty, names the only tools to register.
 	Tools []string
+	// AuditLog, when set, is the file every create and delete attempt is
+	// appended to, one JSON line each.
+	AuditLog string
+
+	// Upstream economy: client-side rate limit (requests/s, negative = off)
+	// and cache lifetimes (0 = no cache).
+	RateLimit    float64
+	PlansTTL     time.Duration
+	CustomersTTL time.Duration
 }
 
 // DefaultAddr keeps a fresh server off the network until someone decides
@@ -83,9 +95,13 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		origins   = fs.String("allowed-origins", "", "comma-separated browser origins allowed to call (env ATOMIC_MCP_ALLOWED_ORIGINS; default http(s) on localhost, 127.0.0.1, [::1])")
 		stateless = fs.Bool("stateless", false, "streamable HTTP without server sessions, for replicas behind a load balancer (env ATOMIC_MCP_STATELESS=1)")
 		only      = fs.String("tools", "", "comma-separated tools to register, e.g. list_customers,list_service_plans (env ATOMIC_MCP_TOOLS; default all)")
+		rateLimit = fs.String("rate-limit", "", "most Atomic API requests per second, retries and pages included; negative turns the limit off (env ATOMIC_MCP_RATE_LIMIT; default 10, the provider's documented limit)")
+		plansTTL  = fs.String("plans-ttl", "", "how long service plans are cached; 0 turns the cache off (env ATOMIC_MCP_PLANS_TTL; default 5m)")
+		custTTL   = fs.String("customers-ttl", "", "how long the customer list is cached; every create and delete through this server clears it; 0 turns the cache off (env ATOMIC_MCP_CUSTOMERS_TTL; default 10s)")
+		auditLog  = fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)")
 	)
 	fs.Usage = func() {
-		fmt.Fprintf(usage, "Usage: atomic-mcp [flags]\n\nAn MCP server for the sub-customers of an Atom Telecom reseller account.\nThe Atomic API token comes from ATOMIC_API_TOKEN or --api-token-file.\n\nFlags:\n")
+		fmt.Fprintf(usage, "Usage: atomic-mcp [flags]\n       atomic-mcp config|doctor|tools|call ... [flags]   (atomic-mcp help)\n\nAn MCP server for the sub-customers of an Atom Telecom reseller account.\nThe Atomic API token comes from ATOMIC_API_TOKEN or --api-token-file.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	for _, a := range args {
@@ -101,7 +117,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		return Config{}, &Error{msg: err.Error() + " (see atomic-mcp --help)"}
 	}
 	if fs.NArg() > 0 {
-		return Config{}, errorf("unexpected argument %q (see atomic-mcp --help)", fs.Arg(0))
+		return Config{}, errorf("unexpected argument %q: a subcommand goes first, before the flags (e.g. atomic-mcp %s --sandbox); see atomic-mcp help", fs.Arg(0), fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -148,9 +164,15 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		cfg.ConfirmSecret = []byte(secret)
 	}
 
+	if err := parseEconomy(&cfg, pick(*rateLimit, "ATOMIC_MCP_RATE_LIMIT", ""), pick(*plansTTL, "ATOMIC_MCP_PLANS_TTL", ""), pick(*custTTL, "ATOMIC_MCP_CUSTOMERS_TTL", "")); err != nil {
+		return Config{}, err
+	}
 	if err := parseNetwork(&cfg, set, *addr, *authFile, *origins, *stateless, *only, getenv); err != nil {
 		return Config{}, err
 	}
+	// Whether the file can be written is checked when it is opened, at
+	// start-up: see internal/audit.
+	cfg.AuditLog = pick(*auditLog, "ATOMIC_MCP_AUDIT_LOG", "")
 
 	if cfg.ShowVersion || cfg.Sandbox {
 		return cfg, nil // the sandbox makes its own token
@@ -293,4 +315,35 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// parseEconomy reads the rate limit and cache lifetimes.
+func parseEconomy(cfg *Config, rate, plansTTL, customersTTL string) error {
+	cfg.RateLimit = atomic.DefaultRateLimit
+	if rate != "" {
+		r, err := strconv.ParseFloat(rate, 64)
+		if err != nil || r == 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+			return errorf("rate limit %q is not a rate: give requests per second, e.g. --rate-limit 10, or a negative number to turn the limit off", rate)
+		}
+		cfg.RateLimit = r
+	}
+	for _, d := range []struct {
+		name, value string
+		def         time.Duration
+		into        *time.Duration
+	}{
+		{"plans-ttl", plansTTL, atomic.DefaultPlansTTL, &cfg.PlansTTL},
+		{"customers-ttl", customersTTL, atomic.DefaultCustomersTTL, &cfg.CustomersTTL},
+	} {
+		*d.into = d.def
+		if d.value == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.value)
+		if err != nil || v < 0 {
+			return errorf("--%s %q is not a duration: use e.g. --%s %s, or 0 to turn the cache off", d.name, d.value, d.name, d.def)
+		}
+		*d.into = v
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -107,6 +108,20 @@ func TestParse(t *testing.T) {
 				t.Errorf("tools: %q", c.Tools)
 			}
 		}},
+		{name: "economy defaults", env: map[string]string{"ATOMIC_API_TOKEN": "a"}, check: func(t *testing.T, c Config) {
+			if c.RateLimit != 10 || c.PlansTTL != 5*time.Minute || c.CustomersTTL != 10*time.Second {
+				t.Errorf("economy defaults: rate %v plans %v customers %v", c.RateLimit, c.PlansTTL, c.CustomersTTL)
+			}
+		}},
+		{name: "economy from flags and env", args: []string{"--rate-limit", "-1", "--plans-ttl", "0"}, env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_CUSTOMERS_TTL": "1m", "ATOMIC_MCP_RATE_LIMIT": "5"}, check: func(t *testing.T, c Config) {
+			if c.RateLimit != -1 || c.PlansTTL != 0 || c.CustomersTTL != time.Minute {
+				t.Errorf("economy: rate %v plans %v customers %v", c.RateLimit, c.PlansTTL, c.CustomersTTL)
+			}
+		}},
+		{name: "zero rate refused", args: []string{"--rate-limit", "0"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "rate limit \"0\" is not a rate"},
+		{name: "bad rate refused", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_RATE_LIMIT": "fast"}, wantErr: "rate limit \"fast\""},
+		{name: "negative ttl refused", args: []string{"--customers-ttl", "-5s"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--customers-ttl \"-5s\" is not a duration"},
+		{name: "ttl without unit refused", args: []string{"--plans-ttl", "300"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--plans-ttl \"300\""},
 		{name: "version needs no token", args: []string{"--version"}, check: func(t *testing.T, c Config) {
 			if !c.ShowVersion {
 				t.Error("ShowVersion off")

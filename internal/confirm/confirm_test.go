@@ -1,7 +1,9 @@
 package confirm_test
 
 import (
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"sync"
@@ -466,23 +468,50 @@ func TestSubjectEdgeValues(t *testing.T) {
 
 // FuzzRedeem feeds arbitrary strings to Redeem. Each input is redeemed
 // against a fresh Confirmer with a random key, so no string in the corpus
-// can be a genuine token; to let the fuzzer work on real tokens too, "@T",
-// "@P" and "@S" in the input stand for this iteration's freshly minted token,
-// its payload and its signature. Redeem must never panic and must succeed
-// only for the minted token itself.
+// can be a genuine token; to let the fuzzer work on real tokens and real
+// forgeries, placeholders in the input stand for this iteration's:
+//
+//	@T  the token minted for subject (@P its payload, @S its signature)
+//	@I  a genuine token for another customer_id, same name and account
+//	@X  a genuine token for subject that has expired
+//	@O  a token for subject minted with another secret
+//	@E  @P with its expiry moved a year later (so "v1.@E.@S")
+//
+// Redeem must never panic, must succeed only for the one genuine token for
+// the purpose and subject asked about, refuse it for any other, and only
+// once.
 func FuzzRedeem(f *testing.F) {
 	for _, s := range []string{
 		"@T", " @T\n", "@T@T", "@TA", "v1.@P.@S", "v1.@PA.@S", "v1.@P.@SA", "v1.@S.@P", "v2.@P.@S", "v1.@P.@S.",
 		"v1.@P.\n@S", "v1.@P.@S==", "", "v1..", "v1.AAAA.BBBB", strings.Repeat("A", 300), "\xff",
 		"v1.AAAAAAAAAAUAAAAAZ7W-ezyAaTDkcUe3HDq1Vg.pEsg5LUh29L_9BaHVjfg81BLEZpIP5sHBrKJi0BCv7Y",
+		"@I", " @I ", "@X", "@X\n", "@O", "v1.@E.@S", "v1.@P.@S@O", "@I.@S", "v1.@E",
 	} {
 		f.Add(s)
 	}
+	other := confirm.Subject{CustomerID: 6, CustomerName: subject.CustomerName, AccountNumber: subject.AccountNumber}
 	f.Fuzz(func(t *testing.T, s string) {
-		c := newConfirmer(t, nil, newClock())
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			t.Fatal(err)
+		}
+		clk := newClock()
+		c := newConfirmer(t, key, clk)
+		past := newClock()
+		past.advance(-time.Hour)
+		expired, _ := newConfirmer(t, key, past).Issue(confirm.PurposeDeleteToken, subject)
+		foreign, _ := newConfirmer(t, []byte("another secret"), clk).Issue(confirm.PurposeDeleteToken, subject)
+		forOther, _ := c.Issue(confirm.PurposeDeleteToken, other)
 		minted, _ := c.Issue(confirm.PurposeDeleteToken, subject)
 		parts := strings.Split(minted, ".")
-		s = strings.NewReplacer("@T", minted, "@P", parts[1], "@S", parts[2]).Replace(s)
+		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		binary.BigEndian.PutUint64(payload[8:16], binary.BigEndian.Uint64(payload[8:16])+365*24*3600)
+		s = strings.NewReplacer("@T", minted, "@P", parts[1], "@S", parts[2], "@I", forOther, "@X", expired, "@O", foreign,
+			"@E", base64.RawURLEncoding.EncodeToString(payload)).Replace(s)
+		tok := canonical(s)
 
 		// Never across purposes or subjects.
 		if c.Redeem(confirm.PurposeDeleteElicitation, s, subject) == nil {
@@ -491,15 +520,27 @@ func FuzzRedeem(f *testing.F) {
 		if c.Redeem(confirm.PurposeDeleteToken, s, confirm.Subject{CustomerID: 5, CustomerName: "x"}) == nil {
 			t.Fatalf("redeemed for the wrong subject: %q", s)
 		}
-		err := c.Redeem(confirm.PurposeDeleteToken, s, subject)
-		if err == nil && canonical(s) != minted {
+		if err := c.Redeem(confirm.PurposeDeleteToken, s, other); err == nil && tok != forOther {
+			t.Fatalf("redeemed for customer_id %d a string not minted for it: %q", other.CustomerID, s)
+		}
+		err = c.Redeem(confirm.PurposeDeleteToken, s, subject)
+		if err == nil && tok != minted {
 			t.Fatalf("Redeem accepted a string that is not the minted token %q: %q", minted, s)
+		}
+		if tok == expired && !errors.Is(err, confirm.ErrExpired) {
+			t.Fatalf("the expired token: %v, want ErrExpired", err)
+		}
+		if tok == forOther && !errors.Is(err, confirm.ErrMismatch) {
+			t.Fatalf("the token for customer_id %d: %v, want ErrMismatch", other.CustomerID, err)
 		}
 		if err != nil && !errors.Is(err, confirm.ErrMalformed) && !errors.Is(err, confirm.ErrInvalid) &&
 			!errors.Is(err, confirm.ErrMismatch) && !errors.Is(err, confirm.ErrExpired) && !errors.Is(err, confirm.ErrUsed) {
 			t.Fatalf("Redeem returned an error callers cannot classify: %v", err)
 		}
 		if err == nil {
+			if again := c.Redeem(confirm.PurposeDeleteToken, s, subject); !errors.Is(again, confirm.ErrUsed) {
+				t.Fatalf("%q redeemed twice: %v", s, again)
+			}
 			if again := c.Redeem(confirm.PurposeDeleteToken, minted, subject); !errors.Is(again, confirm.ErrUsed) {
 				t.Fatalf("the minted token redeemed twice (as %q, then itself): %v", s, again)
 			}

@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/atomtelecom/atomic-mcp/internal/app"
+	"github.com/atomtelecom/atomic-mcp/tools"
+)
+
+// ClientName is how `call` introduces itself to the server, and so how its
+// calls appear in the audit trail.
+const ClientName = "atomic-mcp-cli"
+
+// maxArgsBytes bounds the tool arguments read from stdin.
+const maxArgsBytes = 1 << 20
+
+func runTools(ctx context.Context, env Env, args []string) error {
+	positional, flags := split(args)
+	if len(positional) > 0 {
+		return usageError("atomic-mcp tools [FLAGS] takes no arguments; got %q", positional[0])
+	}
+	// Listing sends nothing upstream, so it needs no token; flags such as
+	// --read-only and --tools still narrow the list as they would the
+	// server's.
+	getenv := env.Getenv
+	env.Getenv = func(k string) string {
+		if v := getenv(k); v != "" || k != "ATOMIC_API_TOKEN" {
+			return v
+		}
+		return "not-needed-to-list-tools"
+	}
+	cfg, err := parseConfig(env, flags)
+	if err != nil {
+		return err
+	}
+	cfg.AuditLog = "" // nothing to audit, and no reason to create the file
+	a, err := app.New(ctx, cfg, env.Version, logger(env, cfg, flags))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	list := make([]mcp.Tool, len(a.Tools))
+	for i, t := range a.Tools {
+		list[i] = t.Tool
+	}
+	out, err := indentJSON(struct {
+		Tools []mcp.Tool `json:"tools"`
+	}{list})
+	if err != nil {
+		return err
+	}
+	_, err = env.Stdout.Write(out)
+	return err
+}
+
+func runCall(ctx context.Context, env Env, args []string) error {
+	positional, flags := split(args)
+	flags, yes, err := takeBool(flags, "yes")
+	if err != nil {
+		return err
+	}
+	if len(positional) < 1 || len(positional) > 2 {
+		return usageError("atomic-mcp call TOOL [JSON|-] [--yes] [FLAGS]: the tool and its arguments come before the flags, e.g. atomic-mcp call list_customers '{\"customer_name\":\"Redfern\"}' --sandbox")
+	}
+	name := positional[0]
+	if yes && name != "delete_customer" {
+		return usageError("--yes only applies to delete_customer, which otherwise asks for a confirmation")
+	}
+	arguments, err := readArguments(env.Stdin, positional[1:])
+	if err != nil {
+		return err
+	}
+	cfg, err := parseConfig(env, flags)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, env.Version, logger(env, cfg, flags))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if !slices.Contains(a.ToolNames(), name) {
+		return usageError("no tool %q here: the tools are %s", name, strings.Join(a.ToolNames(), ", "))
+	}
+
+	// An in-process MCP client: the call takes the same path through the
+	// server — schema validation, logging, audit — as an assistant's. It
+	// declares no elicitation, so delete_customer answers with a
+	// confirmation token unless --yes approved it.
+	c, err := client.NewInProcessClient(a.Server)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		return fmt.Errorf("start in-process client: %w", err)
+	}
+	var init mcp.InitializeRequest
+	init.Params.ClientInfo = mcp.Implementation{Name: ClientName, Version: env.Version}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		return fmt.Errorf("initialize: %w", err)
+	}
+	if yes {
+		ctx = tools.WithCommandLineApproval(ctx)
+	}
+	var req mcp.CallToolRequest
+	req.Params.Name = name
+	req.Params.Arguments = arguments
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if res.IsError {
+		return errors.New(resultText(res))
+	}
+	if err := printResult(env.Stdout, res); err != nil {
+		return err
+	}
+	if status := resultStatus(res); name == "delete_customer" && status == "confirmation_required" {
+		hint := "Nothing was deleted. To delete, run the same call again with \"confirmation_token\" added to the arguments, or add --yes (recorded in the audit trail)."
+		if len(cfg.ConfirmSecret) == 0 {
+			hint += " ATOMIC_MCP_CONFIRM_SECRET is not set, so this token only worked inside this process: set it (the same value) for both calls, or use --yes."
+		}
+		fmt.Fprintln(env.Stderr, hint)
+	}
+	return nil
+}
+
+// readArguments decodes the tool's arguments: a JSON object given on the
+// command line, read from stdin for "-", or none. Numbers keep their digits.
+func readArguments(stdin io.Reader, given []string) (map[string]any, error) {
+	raw := []byte("{}")
+	if len(given) == 1 {
+		raw = []byte(given[0])
+		if given[0] == "-" {
+			if stdin == nil {
+				return nil, usageError("no stdin to read the arguments from")
+			}
+			var err error
+			if raw, err = io.ReadAll(io.LimitReader(stdin, maxArgsBytes+1)); err != nil {
+				return nil, fmt.Errorf("read arguments from stdin: %w", err)
+			}
+			if len(raw) > maxArgsBytes {
+				return nil, usageError("the arguments on stdin are larger than %d bytes", maxArgsBytes)
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var args map[string]any
+	if err := dec.Decode(&args); err != nil || args == nil || dec.More() {
+		return nil, usageError("the arguments must be one JSON object, e.g. '{\"customer_id\": 6}'")
+	}
+	return args, nil
+}
+
+// printResult writes the structured result as indented JSON, or the text
+// when a tool gave none.
+func printResult(w io.Writer, res *mcp.CallToolResult) error {
+	if res.StructuredContent == nil {
+		_, err := fmt.Fprintln(w, resultText(res))
+		return err
+	}
+	out, err := indentJSON(res.StructuredContent)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	var parts []string
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			parts = append(parts, t.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func resultStatus(res *mcp.CallToolResult) string {
+	if m, ok := res.StructuredContent.(map[string]any); ok {
+		s, _ := m["status"].(string)
+		return s
+	}
+	return ""
+}

@@ -1,0 +1,139 @@
+// Package cli holds atomic-mcp's subcommands: setup helpers for people
+// connecting a client (config, doctor) and a scriptable way to run the
+// tools without an MCP client (tools, call). Every subcommand reads the same
+// flags and environment as the server, after its own arguments:
+//
+//	atomic-mcp SUBCOMMAND [ARGUMENTS] [FLAGS]
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/atomtelecom/atomic-mcp/internal/config"
+	"github.com/atomtelecom/atomic-mcp/internal/logging"
+)
+
+// Env is what a subcommand may touch of the process, passed in so that
+// tests can run subcommands without one.
+type Env struct {
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Version is the build's version.
+	Version string
+	// Executable is this binary's absolute path, written into client
+	// configurations: GUI clients do not inherit the shell's PATH.
+	Executable string
+}
+
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, env Env, args []string) error
+}
+
+var commands []command
+
+func init() {
+	// Assigned here rather than in the declaration: help lists commands.
+	commands = []command{
+		{"config", "CLIENT [FLAGS]", "print a configuration entry for CLIENT (" + strings.Join(clientNames(), ", ") + ")", runConfig},
+		{"doctor", "[FLAGS]", "check the configuration and the connection to the Atomic API; exit 0 only if all is well", runDoctor},
+		{"tools", "[FLAGS]", "print the tools with their input and output schemas, as JSON", runTools},
+		{"call", "TOOL [JSON|-] [--yes] [FLAGS]", "run one tool in process and print its structured result as JSON; - reads the arguments from stdin", runCall},
+		{"help", "", "show this help", runHelp},
+	}
+}
+
+// IsCommand reports whether args start with a subcommand rather than the
+// server's flags.
+func IsCommand(args []string) bool {
+	return len(args) > 0 && slices.ContainsFunc(commands, func(c command) bool { return c.name == args[0] })
+}
+
+// Run runs the subcommand named by args[0]. A misused command is a
+// *config.Error (exit status 2); a tool's error result, or a problem found
+// by doctor, is any other error (exit status 1).
+func Run(ctx context.Context, args []string, env Env) error {
+	i := slices.IndexFunc(commands, func(c command) bool { return len(args) > 0 && c.name == args[0] })
+	if i < 0 {
+		return usageError("unknown command: run atomic-mcp help")
+	}
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	return commands[i].run(ctx, env, args[1:])
+}
+
+func runHelp(_ context.Context, env Env, _ []string) error {
+	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "Usage:\tatomic-mcp [FLAGS]\tserve MCP; atomic-mcp --help lists the FLAGS\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "\tatomic-mcp %s %s\t%s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintf(w, "\nThe subcommand and its own arguments come first, then the server's FLAGS (e.g. --sandbox, --api-token-file, --audit-log).\n")
+	return w.Flush()
+}
+
+// usageError is a misused command: exit status 2, like a bad setting.
+func usageError(format string, args ...any) error {
+	return config.Invalid("usage", fmt.Errorf(format, args...))
+}
+
+// split separates a subcommand's own leading arguments from the flags that
+// follow them. Positional arguments must come first: a flag's value cannot
+// be told from an argument without knowing every flag.
+func split(args []string) (positional, flags []string) {
+	for i, a := range args {
+		if strings.HasPrefix(a, "-") && a != "-" {
+			return args[:i], args[i:]
+		}
+	}
+	return args, nil
+}
+
+// takeBool removes a boolean flag of the subcommand's own (e.g. --yes) from
+// flags and reports whether it was set.
+func takeBool(flags []string, name string) (rest []string, set bool, err error) {
+	for _, f := range flags {
+		key, value, hasValue := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		if !strings.HasPrefix(f, "-") || key != name {
+			rest = append(rest, f)
+			continue
+		}
+		switch v := strings.ToLower(value); {
+		case !hasValue || v == "1" || v == "true" || v == "yes":
+			set = true
+		case v == "0" || v == "false" || v == "no":
+			set = false
+		default:
+			return nil, false, usageError("--%s=%s is not a yes/no value: use --%s or --%s=false", name, value, name, name)
+		}
+	}
+	return rest, set, nil
+}
+
+// parseConfig reads the server's flags and environment for a subcommand.
+func parseConfig(env Env, flags []string) (config.Config, error) {
+	return config.Parse(flags, env.Getenv, env.Stderr)
+}
+
+// logger logs to stderr. Subcommands are quieter than the server: warnings
+// and errors only, unless a log level was asked for.
+func logger(env Env, cfg config.Config, flags []string) *slog.Logger {
+	level := cfg.LogLevel
+	asked := env.Getenv("ATOMIC_MCP_LOG_LEVEL") != "" || slices.ContainsFunc(flags, func(f string) bool {
+		key, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		return strings.HasPrefix(f, "-") && key == "log-level"
+	})
+	if !asked {
+		level = slog.LevelWarn
+	}
+	return logging.New(env.Stderr, logging.Options{Level: level, Format: cfg.LogFormat, NoColor: env.Getenv("NO_COLOR") != ""})
+}
