@@ -22,8 +22,11 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 
-bench: ## run the benchmarks
-	go test -run '^$$' -bench . -benchmem ./...
+bench: ## run the benchmarks (figures in README.md, Performance)
+	go test -run '^$$' -bench . -benchmem ./internal/atomic ./tools
+	go test -run '^$$' -bench '^BenchmarkStdioColdStart$$' -benchtime 20x ./internal/e2e
+	go test -run '^$$' -bench '^BenchmarkStdioCall$$' -benchtime 10000x ./internal/e2e
+	go test -run '^$$' -bench '^BenchmarkLargeAccount$$' -benchtime 200x ./internal/e2e
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	go test -run '^$$' -fuzz '^FuzzABN$$' -fuzztime $(FUZZTIME) ./tools

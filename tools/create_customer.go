@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -52,7 +53,7 @@ func createCustomer(d Deps) server.ServerTool {
 		if !in.AllowDuplicate {
 			// The whole list, not the API's partial-name search: a search for
 			// "Redfern  Print Co." would miss "Redfern Print Co".
-			existing, err := d.API.ListCustomers(ctx, "")
+			existing, err := d.API.ListCustomersFresh(ctx, "")
 			if err != nil {
 				entry.Outcome, entry.Reason = audit.Failed, "duplicate check: "+failureReason(err)
 				return d.audited(ctx, entry, apiErrorResult("check for an existing customer before creating", err)), nil
@@ -68,7 +69,12 @@ func createCustomer(d Deps) server.ServerTool {
 		created, err := d.API.CreateCustomer(ctx, req)
 		if err != nil {
 			entry.Outcome, entry.Reason = audit.Failed, failureReason(err)
-			return d.audited(ctx, entry, apiErrorResult("create the customer", err)), nil
+			res := apiErrorResult("create the customer", err)
+			if mayHaveReachedAPI(err) {
+				res.Content = append(res.Content, mcp.NewTextContent("The customer may have been created even so: the request may have reached the Atomic API and only its answer been lost. "+
+					"Check with list_customers before trying again, and do not set allow_duplicate to get past a customer this attempt created."))
+			}
+			return d.audited(ctx, entry, res), nil
 		}
 		entry.Outcome, entry.CustomerID = audit.Created, created.CustomerID
 		if created.CustomerName != "" {
@@ -77,6 +83,24 @@ func createCustomer(d Deps) server.ServerTool {
 		text := fmt.Sprintf("Created %s.", customerLine(*created))
 		return d.audited(ctx, entry, mcp.NewToolResultStructured(CreateCustomerOutput{Status: "created", Customer: *created}, text)), nil
 	})
+}
+
+// mayHaveReachedAPI reports whether a failed create may have been carried
+// out all the same: anything but an answer refusing it (a 4xx) or this
+// server's own rate limiter, which sent nothing. A timeout, a dropped
+// connection, a 5xx from a gateway or an unreadable 200 all leave it open.
+func mayHaveReachedAPI(err error) bool {
+	var apiErr *atomic.Error
+	if !errors.As(err, &apiErr) {
+		return true
+	}
+	switch {
+	case apiErr.Status >= 400 && apiErr.Status < 500:
+		return false // the API refused it
+	case apiErr.Status == 0 && errors.Is(apiErr, atomic.ErrRateLimited):
+		return false // refused by our own limiter: nothing was sent
+	}
+	return true
 }
 
 func (in CreateCustomerInput) check() problems {

@@ -71,7 +71,7 @@ func deleteCustomer(d Deps) server.ServerTool {
 			return d.audited(ctx, entry, server.NewInputRequestBuilder(state).Elicit(elicitationID, mcp.ElicitationParams{
 				Mode: mcp.ElicitationModeForm,
 				Message: fmt.Sprintf("Delete customer %q (customer_id %d, account %s) from the Atom Telecom account? This cannot be undone.",
-					customer.CustomerName, customer.CustomerID, orDash(customer.AccountNumber)),
+					customer.CustomerName, customer.CustomerID, orDash(inline(customer.AccountNumber))),
 				RequestedSchema: map[string]any{
 					"type": "object",
 					"properties": map[string]any{
@@ -140,7 +140,7 @@ type stopped struct {
 // user must be shown what they are approving. Unknown and already-deleted
 // customers stop here, before any DELETE.
 func findForDelete(ctx context.Context, api API, id int64) (atomic.Customer, *stopped) {
-	all, err := api.ListCustomers(ctx, "")
+	all, err := api.ListCustomersFresh(ctx, "")
 	if err != nil {
 		return atomic.Customer{}, &stopped{apiErrorResult("look up the customer before deleting", err), audit.Failed, "lookup: " + failureReason(err)}
 	}
@@ -149,7 +149,7 @@ func findForDelete(ctx context.Context, api API, id int64) (atomic.Customer, *st
 			continue
 		}
 		if c.Deleted() {
-			return c, &stopped{mcp.NewToolResultError(fmt.Sprintf("delete_customer: customer_id %d (%q) was already deleted on %s; nothing was done.", id, c.CustomerName, c.DeleteDate)),
+			return c, &stopped{mcp.NewToolResultError(fmt.Sprintf("delete_customer: customer_id %d (%q) was already deleted on %s; nothing was done.", id, c.CustomerName, inline(c.DeleteDate))),
 				audit.Refused, "already deleted"}
 		}
 		return c, nil

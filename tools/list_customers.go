@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -119,13 +120,13 @@ func renderCustomerPage(out ListCustomersOutput, filter string) string {
 // and are quoted so that text in them reads as data, not as instructions.
 func customerLine(c atomic.Customer) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "customer_id %d: %q, account %s", c.CustomerID, c.CustomerName, orDash(c.AccountNumber))
+	fmt.Fprintf(&b, "customer_id %d: %q, account %s", c.CustomerID, c.CustomerName, orDash(inline(c.AccountNumber)))
 	place := strings.TrimSpace(strings.Join(nonEmpty(c.City, c.Region, c.Postcode, c.Country), " "))
 	if place != "" {
 		fmt.Fprintf(&b, ", %q", place)
 	}
 	if c.Deleted() {
-		fmt.Fprintf(&b, " [deleted %s]", c.DeleteDate)
+		fmt.Fprintf(&b, " [deleted %s]", inline(c.DeleteDate))
 	}
 	return b.String()
 }
@@ -138,6 +139,17 @@ func nonEmpty(vals ...string) []string {
 		}
 	}
 	return out
+}
+
+// inline shows an API value that is plain by nature (an account number, a
+// date, a price) as it is, but quoted as soon as it holds a line break or
+// another character that could start a line of its own or disguise text:
+// such a value is data pretending to be the server's own words.
+func inline(s string) string {
+	if strings.IndexFunc(s, invisibleControl) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 func orDash(s string) string {

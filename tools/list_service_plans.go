@@ -37,7 +37,7 @@ func listServicePlans(d Deps) server.ServerTool {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%d service plan(s):", len(plans))
 		for _, p := range plans {
-			fmt.Fprintf(&b, "\n- plan_id %d: %q (%s), %s %s", p.PlanID, p.PlanName, p.PlanType, p.Price, p.Currency)
+			fmt.Fprintf(&b, "\n- plan_id %d: %q (%s), %s %s", p.PlanID, p.PlanName, inline(p.PlanType), inline(p.Price), inline(p.Currency))
 		}
 		return mcp.NewToolResultStructured(ListServicePlansOutput{Plans: plans}, b.String()), nil
 	})

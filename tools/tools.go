@@ -21,6 +21,8 @@ import (
 // API is what the tools need of the Atomic API; *atomic.Client provides it.
 type API interface {
 	ListCustomers(ctx context.Context, name string) ([]atomic.Customer, error)
+	// ListCustomersFresh bypasses any cache: writes decide on it.
+	ListCustomersFresh(ctx context.Context, name string) ([]atomic.Customer, error)
 	CreateCustomer(ctx context.Context, in atomic.NewCustomer) (*atomic.Customer, error)
 	DeleteCustomer(ctx context.Context, id int64) (*atomic.Deletion, error)
 	ListServicePlans(ctx context.Context) ([]atomic.ServicePlan, error)

@@ -1351,6 +1351,10 @@ func (s stubAPI) CreateCustomer(context.Context, atomic.NewCustomer) (*atomic.Cu
 	return nil, s.err
 }
 func (s stubAPI) DeleteCustomer(context.Context, int64) (*atomic.Deletion, error) { return nil, s.err }
+func (s stubAPI) ListCustomersFresh(ctx context.Context, name string) ([]atomic.Customer, error) {
+	return s.ListCustomers(ctx, name)
+}
+
 func (s stubAPI) ListServicePlans(context.Context) ([]atomic.ServicePlan, error) {
 	return s.plans, s.err
 }

@@ -61,7 +61,7 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		logger.Warn("sandbox mode: a simulated Atomic API with sample customers; no real account is touched", "api_url", url)
 	}
 
-	client, err := atomic.New(atomic.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger, RateLimit: cfg.RateLimit})
+	client, err := atomic.New(atomic.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger, RateLimit: cfg.RateLimit, RequestTimeout: cfg.APITimeout})
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("API client: %w", err)

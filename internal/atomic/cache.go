@@ -67,6 +67,15 @@ func (c *Cached) ListCustomers(ctx context.Context, name string) ([]Customer, er
 	return c.customers.get(ctx, name)
 }
 
+// ListCustomersFresh reads past the cache: a create's duplicate check and a
+// delete's lookup decide on what the API says now, not on what this process
+// saw up to a TTL ago (another replica, or the portal, may have changed it).
+// The answer refills the cache for the reads that follow.
+func (c *Cached) ListCustomersFresh(ctx context.Context, name string) ([]Customer, error) {
+	c.customers.invalidate()
+	return c.customers.get(ctx, name)
+}
+
 // ListServicePlans is Client.ListServicePlans, cached.
 func (c *Cached) ListServicePlans(ctx context.Context) ([]ServicePlan, error) {
 	return c.plans.get(ctx, "")

@@ -639,3 +639,29 @@ func TestCachedSlicesAreClipped(t *testing.T) {
 		t.Errorf("cached answer len %d cap %d, want 1 and 1", len(b), cap(b))
 	}
 }
+
+// TestCachedFreshReadsPastTheCache: a write's lookup goes upstream even when
+// a cached answer is still valid, and refills the cache for later reads.
+func TestCachedFreshReadsPastTheCache(t *testing.T) {
+	up := newAPIUpstream(t)
+	c := newCached(t, up, defaultTTLs)
+	ctx := context.Background()
+	steps := []struct {
+		fresh bool
+		want  int // upstream list requests so far
+	}{{false, 1}, {false, 1}, {true, 2}, {false, 2}, {true, 3}}
+	for i, s := range steps {
+		var err error
+		if s.fresh {
+			_, err = c.ListCustomersFresh(ctx, "")
+		} else {
+			_, err = c.ListCustomers(ctx, "")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := up.lists(""); got != s.want {
+			t.Fatalf("step %d (fresh %v): %d upstream requests, want %d", i, s.fresh, got, s.want)
+		}
+	}
+}

@@ -172,6 +172,12 @@ func (c *Client) ListCustomers(ctx context.Context, name string) ([]Customer, er
 	return customers, nil
 }
 
+// ListCustomersFresh is ListCustomers: the Client keeps no cache. It
+// exists so that Client and Cached serve the same interface.
+func (c *Client) ListCustomersFresh(ctx context.Context, name string) ([]Customer, error) {
+	return c.ListCustomers(ctx, name)
+}
+
 // ListServicePlans returns the plans available to the account.
 func (c *Client) ListServicePlans(ctx context.Context) ([]ServicePlan, error) {
 	return getList[ServicePlan](ctx, c, "list service plans", PathListServicePlans, url.Values{})

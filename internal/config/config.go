@@ -49,6 +49,8 @@ type Config struct {
 	RateLimit    float64
 	PlansTTL     time.Duration
 	CustomersTTL time.Duration
+	// APITimeout bounds one HTTP attempt to the Atomic API.
+	APITimeout time.Duration
 }
 
 // DefaultAddr keeps a fresh server off the network until someone decides
@@ -82,23 +84,24 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	fs := flag.NewFlagSet("atomic-mcp", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	var (
-		transport = fs.String("transport", "", "how MCP clients connect: "+strings.Join(Transports, ", ")+" (env ATOMIC_MCP_TRANSPORT; default stdio)")
-		apiURL    = fs.String("api-url", "", "Atomic API base URL (env ATOMIC_API_URL; default "+atomic.DefaultBaseURL+")")
-		tokenFile = fs.String("api-token-file", "", "read the Atomic API token from this file instead of ATOMIC_API_TOKEN")
-		sandbox   = fs.Bool("sandbox", false, "serve a built-in simulation of the Atomic API; no token needed, no real account touched (env ATOMIC_MCP_SANDBOX=1)")
-		readOnly  = fs.Bool("read-only", false, "register only the read-only tools, list_customers and list_service_plans (env ATOMIC_MCP_READ_ONLY=1)")
-		logLevel  = fs.String("log-level", "", "debug, info, warn or error (env ATOMIC_MCP_LOG_LEVEL; default info)")
-		logFormat = fs.String("log-format", "", "text or json (env ATOMIC_MCP_LOG_FORMAT; default text)")
-		version   = fs.Bool("version", false, "print the version and exit")
-		addr      = fs.String("addr", "", "listen address for sse and http (env ATOMIC_MCP_ADDR; default "+DefaultAddr+")")
-		authFile  = fs.String("auth-token-file", "", "read the bearer token MCP clients must send (sse, http) from this file instead of ATOMIC_MCP_AUTH_TOKEN")
-		origins   = fs.String("allowed-origins", "", "comma-separated browser origins allowed to call (env ATOMIC_MCP_ALLOWED_ORIGINS; default http(s) on localhost, 127.0.0.1, [::1])")
-		stateless = fs.Bool("stateless", false, "streamable HTTP without server sessions, for replicas behind a load balancer (env ATOMIC_MCP_STATELESS=1)")
-		only      = fs.String("tools", "", "comma-separated tools to register, e.g. list_customers,list_service_plans (env ATOMIC_MCP_TOOLS; default all)")
-		rateLimit = fs.String("rate-limit", "", "most Atomic API requests per second, retries and pages included; negative turns the limit off (env ATOMIC_MCP_RATE_LIMIT; default 10, the provider's documented limit)")
-		plansTTL  = fs.String("plans-ttl", "", "how long service plans are cached; 0 turns the cache off (env ATOMIC_MCP_PLANS_TTL; default 5m)")
-		custTTL   = fs.String("customers-ttl", "", "how long the customer list is cached; every create and delete through this server clears it; 0 turns the cache off (env ATOMIC_MCP_CUSTOMERS_TTL; default 10s)")
-		auditLog  = fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)")
+		transport  = fs.String("transport", "", "how MCP clients connect: "+strings.Join(Transports, ", ")+" (env ATOMIC_MCP_TRANSPORT; default stdio)")
+		apiURL     = fs.String("api-url", "", "Atomic API base URL (env ATOMIC_API_URL; default "+atomic.DefaultBaseURL+")")
+		tokenFile  = fs.String("api-token-file", "", "read the Atomic API token from this file instead of ATOMIC_API_TOKEN")
+		sandbox    = fs.Bool("sandbox", false, "serve a built-in simulation of the Atomic API; no token needed, no real account touched (env ATOMIC_MCP_SANDBOX=1)")
+		readOnly   = fs.Bool("read-only", false, "register only the read-only tools, list_customers and list_service_plans (env ATOMIC_MCP_READ_ONLY=1)")
+		logLevel   = fs.String("log-level", "", "debug, info, warn or error (env ATOMIC_MCP_LOG_LEVEL; default info)")
+		logFormat  = fs.String("log-format", "", "text or json (env ATOMIC_MCP_LOG_FORMAT; default text)")
+		version    = fs.Bool("version", false, "print the version and exit")
+		addr       = fs.String("addr", "", "listen address for sse and http (env ATOMIC_MCP_ADDR; default "+DefaultAddr+")")
+		authFile   = fs.String("auth-token-file", "", "read the bearer token MCP clients must send (sse, http) from this file instead of ATOMIC_MCP_AUTH_TOKEN")
+		origins    = fs.String("allowed-origins", "", "comma-separated browser origins allowed to call (env ATOMIC_MCP_ALLOWED_ORIGINS; default http(s) on localhost, 127.0.0.1, [::1])")
+		stateless  = fs.Bool("stateless", false, "streamable HTTP without server sessions, for replicas behind a load balancer (env ATOMIC_MCP_STATELESS=1)")
+		only       = fs.String("tools", "", "comma-separated tools to register, e.g. list_customers,list_service_plans (env ATOMIC_MCP_TOOLS; default all)")
+		rateLimit  = fs.String("rate-limit", "", "most Atomic API requests per second, retries and pages included; negative turns the limit off (env ATOMIC_MCP_RATE_LIMIT; default 10, the provider's documented limit)")
+		plansTTL   = fs.String("plans-ttl", "", "how long service plans are cached; 0 turns the cache off (env ATOMIC_MCP_PLANS_TTL; default 5m)")
+		apiTimeout = fs.String("api-timeout", "", "how long one Atomic API request may take before it is abandoned (and, for reads, retried) (env ATOMIC_MCP_API_TIMEOUT; default 15s; a whole call, retries included, always ends within 24s)")
+		custTTL    = fs.String("customers-ttl", "", "how long the customer list is cached; every create and delete through this server clears it; 0 turns the cache off (env ATOMIC_MCP_CUSTOMERS_TTL; default 10s)")
+		auditLog   = fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(usage, "Usage: atomic-mcp [flags]\n       atomic-mcp config|doctor|tools|call ... [flags]   (atomic-mcp help)\n\nAn MCP server for the sub-customers of an Atom Telecom reseller account.\nThe Atomic API token comes from ATOMIC_API_TOKEN or --api-token-file.\n\nFlags:\n")
@@ -165,6 +168,9 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	}
 
 	if err := parseEconomy(&cfg, pick(*rateLimit, "ATOMIC_MCP_RATE_LIMIT", ""), pick(*plansTTL, "ATOMIC_MCP_PLANS_TTL", ""), pick(*custTTL, "ATOMIC_MCP_CUSTOMERS_TTL", "")); err != nil {
+		return Config{}, err
+	}
+	if cfg.APITimeout, err = parseTimeout(pick(*apiTimeout, "ATOMIC_MCP_API_TIMEOUT", "")); err != nil {
 		return Config{}, err
 	}
 	if err := parseNetwork(&cfg, set, *addr, *authFile, *origins, *stateless, *only, getenv); err != nil {
@@ -346,4 +352,17 @@ func parseEconomy(cfg *Config, rate, plansTTL, customersTTL string) error {
 		*d.into = v
 	}
 	return nil
+}
+
+// parseTimeout reads the per-request timeout: positive, and no longer than
+// the 24 s a whole call may take.
+func parseTimeout(v string) (time.Duration, error) {
+	if v == "" {
+		return atomic.DefaultRequestTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 || d > atomic.DefaultCallDeadline {
+		return 0, errorf("--api-timeout %q is not a timeout: give a duration up to %s, e.g. --api-timeout 15s", v, atomic.DefaultCallDeadline)
+	}
+	return d, nil
 }

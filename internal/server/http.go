@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -47,18 +49,71 @@ const (
 	// included; event streams (GET) have none, since they live for a session.
 	postWriteTimeout = 10 * time.Minute
 	shutdownGrace    = 10 * time.Second
+	// streamFlush is how long shutdown waits, once the last call has
+	// answered, before closing the event streams: queued SSE answers reach
+	// the wire, and clients that end a session with its stream have read
+	// their last answers.
+	streamFlush = 100 * time.Millisecond
 )
+
+// inflight counts work that shutdown must let finish: requests other than
+// event streams, until their response is written, and tool calls, until
+// their context ends (on SSE a call outlives its POST, which was answered
+// 202 at once).
+type inflight struct{ n atomic.Int64 }
+
+func (c *inflight) track(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		c.n.Add(1)
+		context.AfterFunc(ctx, func() { c.n.Add(-1) })
+		return next(ctx, req)
+	}
+}
+
+func (c *inflight) requests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			c.n.Add(1)
+			defer c.n.Add(-1)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// wait returns once no call is in flight, or when ctx ends.
+func (c *inflight) wait(ctx context.Context) {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for c.n.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
 
 // ServeHTTP serves s over HTTP until ctx ends, then stops accepting and
 // gives in-flight requests up to 10 seconds to finish.
 func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions) error {
+	calls := &inflight{}
+	s.Use(calls.track)
 	handler, shutdownMCP := Handler(s, opts)
 	lis, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           calls.requests(handler),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		IdleTimeout:       idleTimeout,
@@ -79,10 +134,17 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions) error
 	opts.Logger.Info("shutting down: waiting for in-flight calls", "grace", shutdownGrace)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	// Event streams never end on their own: close the MCP sessions first so
-	// that Shutdown waits only for real work.
+	// Stop accepting at once. Shutdown then waits for open connections,
+	// event streams included, which never end on their own.
+	shutdownErr := make(chan error, 1)
+	go func() { shutdownErr <- srv.Shutdown(shutdownCtx) }()
+	// Let the calls in flight finish before closing the streams: a client
+	// may give up on its session when its stream ends, and legacy SSE
+	// answers a call on the stream.
+	calls.wait(shutdownCtx)
+	sleepCtx(shutdownCtx, streamFlush)
 	go shutdownMCP(shutdownCtx)
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	if err := <-shutdownErr; err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
