@@ -35,6 +35,8 @@ func TestGuards(t *testing.T) {
 		{name: "wrong bearer", auth: token, authHeader: "Bearer nope", wantStatus: 401},
 		{name: "raw token without Bearer", auth: token, authHeader: token, wantStatus: 401},
 		{name: "right bearer", auth: token, authHeader: "Bearer " + token, wantStatus: 200, wantReach: true},
+		{name: "scheme is case-insensitive", auth: token, authHeader: "bearer " + token, wantStatus: 200, wantReach: true},
+		{name: "basic scheme", auth: token, authHeader: "Basic " + token, wantStatus: 401},
 		{name: "body over 1 MiB", body: strings.Repeat("x", maxRequestBody+1), wantStatus: 413},
 	}
 	for _, tt := range tests {
