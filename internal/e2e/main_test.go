@@ -385,13 +385,7 @@ func connectGoSDK(ctx context.Context, ts *testServer, opts serverOpts, env []st
 		copts.Capabilities = opts.sdkCaps
 	}
 	if opts.elicit != nil {
-		copts.ElicitationHandler = func(_ context.Context, req *sdk.ElicitRequest) (*sdk.ElicitResult, error) {
-			a := ts.elicited(elicitation{Message: req.Params.Message, Schema: asMap(req.Params.RequestedSchema)})
-			if a.Err != nil {
-				return nil, a.Err
-			}
-			return &sdk.ElicitResult{Action: a.Action, Content: a.Content}, nil
-		}
+		copts.ElicitationHandler = ts.sdkElicitor
 	}
 	client := sdk.NewClient(&sdk.Implementation{Name: "e2e-go-sdk", Version: "1.0.0"}, copts)
 	cs, err := client.Connect(ctx, &sdk.CommandTransport{Command: cmd, TerminateDuration: 3 * time.Second},
@@ -439,6 +433,31 @@ func (f mcpGoElicitor) Elicit(ctx context.Context, req mcpgo.ElicitationRequest)
 	return f(ctx, req)
 }
 
+// sdkElicitor answers the Go SDK's elicitation requests from the test's script.
+func (ts *testServer) sdkElicitor(_ context.Context, req *sdk.ElicitRequest) (*sdk.ElicitResult, error) {
+	a := ts.elicited(elicitation{Message: req.Params.Message, Schema: asMap(req.Params.RequestedSchema)})
+	if a.Err != nil {
+		return nil, a.Err
+	}
+	return &sdk.ElicitResult{Action: a.Action, Content: a.Content}, nil
+}
+
+// mcpGoElicitor answers mcp-go's elicitation requests from the test's script.
+func (ts *testServer) mcpGoElicitor() mcpGoElicitor {
+	return func(_ context.Context, req mcpgo.ElicitationRequest) (*mcpgo.ElicitationResult, error) {
+		a := ts.elicited(elicitation{Message: req.Params.Message, Schema: asMap(req.Params.RequestedSchema)})
+		if a.Err != nil {
+			return nil, a.Err
+		}
+		res := &mcpgo.ElicitationResult{}
+		res.Action = mcpgo.ElicitationResponseAction(a.Action)
+		if a.Content != nil {
+			res.Content = a.Content
+		}
+		return res, nil
+	}
+}
+
 func connectMCPGo(ctx context.Context, ts *testServer, opts serverOpts, env []string) (session, error) {
 	tr := transport.NewStdioWithOptions(binPath, env, opts.args,
 		// The default command inherits os.Environ(); give the binary only env.
@@ -450,18 +469,7 @@ func connectMCPGo(ctx context.Context, ts *testServer, opts serverOpts, env []st
 		}))
 	copts := []mcpgoclient.ClientOption{mcpgoclient.WithProtocolVersion(opts.version)}
 	if opts.elicit != nil {
-		copts = append(copts, mcpgoclient.WithElicitationHandler(mcpGoElicitor(func(_ context.Context, req mcpgo.ElicitationRequest) (*mcpgo.ElicitationResult, error) {
-			a := ts.elicited(elicitation{Message: req.Params.Message, Schema: asMap(req.Params.RequestedSchema)})
-			if a.Err != nil {
-				return nil, a.Err
-			}
-			res := &mcpgo.ElicitationResult{}
-			res.Action = mcpgo.ElicitationResponseAction(a.Action)
-			if a.Content != nil {
-				res.Content = a.Content
-			}
-			return res, nil
-		})))
+		copts = append(copts, mcpgoclient.WithElicitationHandler(ts.mcpGoElicitor()))
 	}
 	c := mcpgoclient.NewClient(tr, copts...)
 	// The transport keeps this context for the whole session.

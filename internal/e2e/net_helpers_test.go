@@ -423,13 +423,7 @@ func dialGoSDK(ctx context.Context, ts *testServer, ns *netServer, c netClient) 
 	}
 	copts := &sdk.ClientOptions{Capabilities: &sdk.ClientCapabilities{}}
 	if c.elicit != nil {
-		copts.ElicitationHandler = func(_ context.Context, req *sdk.ElicitRequest) (*sdk.ElicitResult, error) {
-			a := ts.elicited(elicitation{Message: req.Params.Message, Schema: asMap(req.Params.RequestedSchema)})
-			if a.Err != nil {
-				return nil, a.Err
-			}
-			return &sdk.ElicitResult{Action: a.Action, Content: a.Content}, nil
-		}
+		copts.ElicitationHandler = ts.sdkElicitor
 	}
 	client := sdk.NewClient(&sdk.Implementation{Name: "e2e-go-sdk", Version: "1.0.0"}, copts)
 	// The SSE transport ties its event stream to Connect's context: give it
@@ -484,18 +478,7 @@ func dialMCPGo(ctx context.Context, ts *testServer, ns *netServer, c netClient) 
 	}
 	copts := []mcpgoclient.ClientOption{mcpgoclient.WithProtocolVersion(c.version)}
 	if c.elicit != nil {
-		copts = append(copts, mcpgoclient.WithElicitationHandler(mcpGoElicitor(func(_ context.Context, req mcpgo.ElicitationRequest) (*mcpgo.ElicitationResult, error) {
-			a := ts.elicited(elicitation{Message: req.Params.Message, Schema: asMap(req.Params.RequestedSchema)})
-			if a.Err != nil {
-				return nil, a.Err
-			}
-			res := &mcpgo.ElicitationResult{}
-			res.Action = mcpgo.ElicitationResponseAction(a.Action)
-			if a.Content != nil {
-				res.Content = a.Content
-			}
-			return res, nil
-		})))
+		copts = append(copts, mcpgoclient.WithElicitationHandler(ts.mcpGoElicitor()))
 	}
 	cl := mcpgoclient.NewClient(tr, copts...)
 	// The SSE transport keeps this context for its event stream.
