@@ -467,13 +467,20 @@ func connectMCPGo(ctx context.Context, ts *testServer, opts serverOpts, env []st
 			cmd.Stderr = ts.stderr
 			return cmd, nil
 		}))
-	copts := []mcpgoclient.ClientOption{mcpgoclient.WithProtocolVersion(opts.version)}
-	if opts.elicit != nil {
+	return startMCPGo(ctx, ts, tr, opts.version, opts.elicit != nil)
+}
+
+// startMCPGo starts an mcp-go client on tr and opens a session at version,
+// answering elicitations from the test's script when elicit is set.
+func startMCPGo(ctx context.Context, ts *testServer, tr transport.Interface, version string, elicit bool) (session, error) {
+	copts := []mcpgoclient.ClientOption{mcpgoclient.WithProtocolVersion(version)}
+	if elicit {
 		copts = append(copts, mcpgoclient.WithElicitationHandler(ts.mcpGoElicitor()))
 	}
 	c := mcpgoclient.NewClient(tr, copts...)
 	// The transport keeps this context for the whole session.
 	if err := c.Start(context.Background()); err != nil {
+		_ = c.Close()
 		return nil, err
 	}
 	init, err := c.Initialize(ctx, mcpgo.InitializeRequest{Params: mcpgo.InitializeParams{

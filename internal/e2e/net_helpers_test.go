@@ -22,9 +22,7 @@ import (
 	"testing"
 	"time"
 
-	mcpgoclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
@@ -476,24 +474,7 @@ func dialMCPGo(ctx context.Context, ts *testServer, ns *netServer, c netClient) 
 	if err != nil {
 		return nil, err
 	}
-	copts := []mcpgoclient.ClientOption{mcpgoclient.WithProtocolVersion(c.version)}
-	if c.elicit != nil {
-		copts = append(copts, mcpgoclient.WithElicitationHandler(ts.mcpGoElicitor()))
-	}
-	cl := mcpgoclient.NewClient(tr, copts...)
-	// The SSE transport keeps this context for its event stream.
-	if err := cl.Start(context.Background()); err != nil {
-		_ = cl.Close()
-		return nil, err
-	}
-	init, err := cl.Initialize(ctx, mcpgo.InitializeRequest{Params: mcpgo.InitializeParams{
-		ClientInfo: mcpgo.Implementation{Name: "e2e-mcp-go", Version: "1.0.0"},
-	}})
-	if err != nil {
-		_ = cl.Close()
-		return nil, err
-	}
-	return &mcpGoSession{c: cl, version: init.ProtocolVersion}, nil
+	return startMCPGo(ctx, ts, tr, c.version, c.elicit != nil)
 }
 
 // ---------------------------------------------------------------------------
