@@ -7,7 +7,7 @@ FUZZTIME ?= 30s
 .PHONY: help build run test lint bench fuzz golden conformance clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/atomic-mcp, version from git
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .

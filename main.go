@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -64,6 +65,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	}
 	logger := logging.New(stderr, logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat, NoColor: getenv("NO_COLOR") != ""})
+	// mcp-go also writes through the standard log package in places: make
+	// that the same handler, so --log-format json holds for every line.
+	slog.SetDefault(logger)
 
 	a, err := app.New(ctx, cfg, buildVersion(), logger)
 	if err != nil {
