@@ -307,8 +307,18 @@ func decodeList[T any](body []byte) ([]T, *paging, error) {
 	}
 }
 
+// maxListItems bounds the records one answer may hold. The body cap alone
+// does not bound memory: 16 MiB of "{}," is five million empty records, over
+// a gigabyte once decoded. Every record opens with '{', so counting braces
+// (an over-count, never an under-count) refuses such a body before any
+// decoding, at memchr speed.
+const maxListItems = 200_000
+
 // decodeItems decodes a JSON array of records, the fast way when it can.
 func decodeItems[T any](list []byte) ([]T, error) {
+	if n := bytes.Count(list, []byte("{")); n > maxListItems {
+		return nil, fmt.Errorf("the answer holds more than %d records (%d objects)", maxListItems, n)
+	}
 	if items, ok := decodeFlatArray[T](list); ok {
 		return items, nil
 	}

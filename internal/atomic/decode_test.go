@@ -447,3 +447,18 @@ func BenchmarkCachedListCustomers10k(b *testing.B) {
 		})
 	}
 }
+
+// TestDecodeListRefusesRecordFloods: a body of millions of empty records is
+// refused before it is decoded, not turned into a gigabyte of structs.
+func TestDecodeListRefusesRecordFloods(t *testing.T) {
+	flood := append([]byte("["), bytes.Repeat([]byte("{},"), maxListItems+1)...)
+	flood = append(flood, []byte("{}]")...)
+	if _, _, err := decodeList[Customer](flood); err == nil || !strings.Contains(err.Error(), "more than 200000 records") {
+		t.Fatalf("flood of %d records: err %v, want a refusal naming the limit", maxListItems+2, err)
+	}
+	ok := append([]byte("["), bytes.Repeat([]byte(`{"customer_id":1},`), 1000)...)
+	ok = append(ok, []byte(`{"customer_id":2}]`)...)
+	if items, _, err := decodeList[Customer](ok); err != nil || len(items) != 1001 {
+		t.Fatalf("1001 records: %d, %v", len(items), err)
+	}
+}
