@@ -133,9 +133,12 @@ func TestAuditOutcomes(t *testing.T) {
 		{"create refused as a duplicate", nil, func(t *testing.T, d Deps) *mcp.CallToolResult {
 			return auditCall(t, context.Background(), d, toolRequest("create_customer", createArgs(redfern)))
 		}, "", []want{{outcome: audit.Refused, reason: "customer_id 6", customerName: redfern}}, 0},
-		{"create with invalid arguments is not an attempt", nil, func(t *testing.T, d Deps) *mcp.CallToolResult {
+		{"create with invalid arguments is refused", nil, func(t *testing.T, d Deps) *mcp.CallToolResult {
 			return auditCall(t, context.Background(), d, toolRequest("create_customer", with(createArgs("Harbour"), "postcode", "20000")))
-		}, "", nil, 0},
+		}, "", []want{{outcome: audit.Refused, reason: "invalid arguments: postcode", customerName: "Harbour"}}, 0},
+		{"delete with invalid arguments is refused", nil, func(t *testing.T, d Deps) *mcp.CallToolResult {
+			return auditCall(t, context.Background(), d, toolRequest("delete_customer", map[string]any{"customer_id": 6, "force": true}))
+		}, "", []want{{outcome: audit.Refused, reason: "invalid arguments: force", id: 6}}, 0},
 		{"delete asks with a token", nil, func(t *testing.T, d Deps) *mcp.CallToolResult {
 			return auditCall(t, context.Background(), d, toolRequest("delete_customer", map[string]any{"customer_id": 6}))
 		}, "confirmation_required", []want{{outcome: audit.ConfirmationRequested, via: audit.ViaToken, id: 6, customerName: redfern}}, 0},

@@ -37,7 +37,7 @@ type CreateCustomerOutput struct {
 }
 
 func createCustomer(d Deps) server.ServerTool {
-	return define[CreateCustomerInput, CreateCustomerOutput](spec{
+	return define[CreateCustomerInput, CreateCustomerOutput](d, spec{
 		name:  "create_customer",
 		title: "Create customer",
 		description: "Create a sub-customer on the Atom Telecom reseller account. Requires customer_name, nickname, addr_1, postcode and country; " +

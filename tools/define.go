@@ -41,7 +41,7 @@ type checker interface{ check() problems }
 // define builds a server tool whose input and output schemas are reflected
 // from In and Out, so that the schema a client sees and the struct the
 // handler reads can never drift apart.
-func define[In, Out any](s spec, handle handlerFunc[In]) server.ServerTool {
+func define[In, Out any](d Deps, s spec, handle handlerFunc[In]) server.ServerTool {
 	tool := mcp.Tool{
 		Name:            s.name,
 		Title:           s.title,
@@ -63,7 +63,7 @@ func define[In, Out any](s spec, handle handlerFunc[In]) server.ServerTool {
 			// every number into a float64, where 7.0000000000000001 is 7.
 			in, probs := parseInput[In](req.GetRawArguments())
 			if len(probs) > 0 {
-				return mcp.NewToolResultError(probs.report(s.name)), nil
+				return d.refused(ctx, s.name, req.GetRawArguments(), probs), nil
 			}
 			return handle(ctx, req, in)
 		},

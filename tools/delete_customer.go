@@ -35,7 +35,7 @@ type DeleteCustomerOutput struct {
 const elicitationID = "confirm_delete"
 
 func deleteCustomer(d Deps) server.ServerTool {
-	return define[DeleteCustomerInput, DeleteCustomerOutput](spec{
+	return define[DeleteCustomerInput, DeleteCustomerOutput](d, spec{
 		name:  "delete_customer",
 		title: "Delete customer",
 		description: "Delete a sub-customer from the Atom Telecom reseller account. This cannot be undone, so it never deletes on the first call: " +

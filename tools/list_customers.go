@@ -34,7 +34,7 @@ type ListCustomersOutput struct {
 const defaultListLimit = 50
 
 func listCustomers(d Deps) server.ServerTool {
-	return define[ListCustomersInput, ListCustomersOutput](spec{
+	return define[ListCustomersInput, ListCustomersOutput](d, spec{
 		name:  "list_customers",
 		title: "List customers",
 		description: "List the sub-customers of the Atom Telecom reseller account, optionally filtered by a partial name. " +

@@ -20,7 +20,7 @@ type ListServicePlansOutput struct {
 }
 
 func listServicePlans(d Deps) server.ServerTool {
-	return define[ListServicePlansInput, ListServicePlansOutput](spec{
+	return define[ListServicePlansInput, ListServicePlansOutput](d, spec{
 		name:  "list_service_plans",
 		title: "List service plans",
 		description: "List the service plans available to the reseller account: id, name, type (e.g. SIP Trunk, SMS Plan), " +

@@ -1,12 +1,18 @@
 package tools
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/atomtelecom/atomic-mcp/internal/audit"
 )
 
 // fieldProblem is one thing wrong with one argument, and how to fix it.
@@ -35,18 +41,66 @@ func (p problems) report(tool string) string {
 }
 
 // Explain re-checks a tool's arguments and reports every problem in the
-// words of this package. The server uses it to replace the terse message of
-// mcp-go's schema validation, which stops at the schema's view of things.
+// words of this package. The server uses it (through Explainer) to replace
+// the terse message of mcp-go's schema validation, which stops at the
+// schema's view of things.
 func Explain(tool string, args any) (string, bool) {
-	explain, ok := explainers[tool]
-	if !ok {
-		return "", false
+	return Explainer(Deps{})(context.Background(), tool, args)
+}
+
+// Explainer is Explain for a running server: it also records a create or
+// delete refused for its arguments in the audit trail, since that is an
+// attempt too. The server calls it for calls that failed mcp-go's schema
+// validation, which never reach a handler.
+func Explainer(d Deps) func(ctx context.Context, tool string, args any) (string, bool) {
+	return func(ctx context.Context, tool string, args any) (string, bool) {
+		explain, ok := explainers[tool]
+		if !ok {
+			return "", false
+		}
+		p := explain(args)
+		if len(p) == 0 {
+			return "", false
+		}
+		res := d.refused(ctx, tool, args, p)
+		var texts []string
+		for _, c := range res.Content {
+			if t, ok := c.(mcp.TextContent); ok {
+				texts = append(texts, t.Text)
+			}
+		}
+		return strings.Join(texts, "\n"), true
 	}
-	p := explain(args)
-	if len(p) == 0 {
-		return "", false
+}
+
+// refused answers a call whose arguments have problems, recording creates
+// and deletes in the audit trail as refused, naming the customer as far as
+// the arguments do.
+func (d Deps) refused(ctx context.Context, tool string, args any, p problems) *mcp.CallToolResult {
+	res := mcp.NewToolResultError(p.report(tool))
+	if tool != "create_customer" && tool != "delete_customer" {
+		return res
 	}
-	return p.report(tool), true
+	fields := make([]string, len(p))
+	for i, fp := range p {
+		fields[i] = fp.Field
+	}
+	e := audit.Entry{Tool: tool, Outcome: audit.Refused, Reason: "invalid arguments: " + strings.Join(fields, ", ")}
+	if raw, err := rawArgs(args); err == nil && raw != nil {
+		var named struct {
+			CustomerName any `json:"customer_name"`
+			CustomerID   any `json:"customer_id"`
+		}
+		if json.Unmarshal(raw, &named) == nil {
+			if name, ok := named.CustomerName.(string); ok {
+				e.CustomerName = truncateRunes(strings.TrimSpace(name), 255)
+			}
+			if id, ok := named.CustomerID.(float64); ok && id == float64(int64(id)) {
+				e.CustomerID = int64(id)
+			}
+		}
+	}
+	return d.audited(ctx, e, res)
 }
 
 var explainers = map[string]func(any) problems{

@@ -207,3 +207,38 @@ func TestReadOnlyServerOffersWhatItCanFinish(t *testing.T) {
 		t.Errorf("resources %+v", resources.Resources)
 	}
 }
+
+// A create refused by schema validation, before any handler runs, is still
+// an attempt: the trail records it as refused, and its report is the tool's
+// own, naming every problem.
+func TestSchemaRefusedWritesAreAudited(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	a, sb := newApp(t, config.Config{AuditLog: path})
+	c := connect(t, a, mcp.ProtocolVersion20251125)
+	var req mcp.CallToolRequest
+	req.Params.Name = "create_customer"
+	req.Params.Arguments = map[string]any{"customer_name": "Harbour Plumbing", "nickname": "Harbour", "addr_1": "1 Circular Quay", "country": "AU", "abn": "51 824 753 557"}
+	res, err := c.CallTool(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := res.Content[0].(mcp.TextContent).Text
+	if !res.IsError || !strings.Contains(text, "postcode: is required") || !strings.Contains(text, "abn:") {
+		t.Fatalf("want one report naming postcode and abn, got %v %q", res.IsError, text)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Tool, Outcome, Reason string }
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &e) != nil {
+		t.Fatalf("want one audit line, got:\n%s", data)
+	}
+	if e.Tool != "create_customer" || e.Outcome != "refused" || !strings.Contains(e.Reason, "postcode") || !strings.Contains(e.Reason, "abn") {
+		t.Errorf("audit line %s", lines[0])
+	}
+	if n := len(sb.Requests()); n != 0 {
+		t.Errorf("%d requests reached the API", n)
+	}
+}

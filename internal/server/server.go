@@ -39,7 +39,7 @@ type Options struct {
 	ResourceCompletions server.ResourceCompletionProvider
 	// Explain, if set, re-checks the arguments of a call that failed schema
 	// validation and returns a complete, actionable report to send instead.
-	Explain func(tool string, args any) (string, bool)
+	Explain func(ctx context.Context, tool string, args any) (string, bool)
 	Logger  *slog.Logger
 }
 
@@ -85,7 +85,7 @@ const schemaFailure = "input schema validation failed"
 // other) and replaces mcp-go's terse message — Go struct formatting, and
 // only what the schema can see — with the tool's own report of every
 // problem. The after-call hook is the one place that reaches that result.
-func rejectedCalls(explain func(string, any) (string, bool), log *slog.Logger) server.OnAfterCallToolFunc {
+func rejectedCalls(explain func(context.Context, string, any) (string, bool), log *slog.Logger) server.OnAfterCallToolFunc {
 	return func(ctx context.Context, _ any, req *mcp.CallToolRequest, result any) {
 		res, ok := result.(*mcp.CallToolResult)
 		if !ok || res == nil || !res.IsError || len(res.Content) != 1 {
@@ -100,7 +100,7 @@ func rejectedCalls(explain func(string, any) (string, bool), log *slog.Logger) s
 		if explain == nil {
 			return
 		}
-		if report, ok := explain(req.Params.Name, req.GetRawArguments()); ok {
+		if report, ok := explain(ctx, req.Params.Name, req.GetRawArguments()); ok {
 			res.Content = []mcp.Content{mcp.NewTextContent(report)}
 		}
 	}

@@ -40,7 +40,7 @@ func TestSchemaFailuresAreExplained(t *testing.T) {
 	s := New(Options{
 		Tools:  []server.ServerTool{echoTool()},
 		Logger: slog.New(slog.DiscardHandler),
-		Explain: func(tool string, args any) (string, bool) {
+		Explain: func(_ context.Context, tool string, args any) (string, bool) {
 			gotArgs = args
 			return tool + ": a must be a whole number; give e.g. 5", true
 		},
