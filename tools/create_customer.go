@@ -184,5 +184,15 @@ func nameKey(name string) string {
 		}
 		return unicode.ToLower(r)
 	}, name)
-	return strings.Join(strings.Fields(name), " ")
+	words := strings.Fields(name)
+	for i, w := range words {
+		if short, ok := nameWords[w]; ok {
+			words[i] = short
+		}
+	}
+	return strings.Join(words, " ")
 }
+
+// nameWords folds the spellings Australian company names come in, so that
+// "Harbour Plumbing Proprietary Limited" is "Harbour Plumbing Pty Ltd".
+var nameWords = map[string]string{"limited": "ltd", "proprietary": "pty", "company": "co", "and": "&"}
