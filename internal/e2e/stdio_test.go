@@ -481,23 +481,7 @@ func TestStdoutPurity(t *testing.T) {
 			if len(lines) < 7 {
 				t.Errorf("%d stdout lines, want at least 7", len(lines))
 			}
-			for i, line := range lines {
-				var msg map[string]json.RawMessage
-				if err := json.Unmarshal([]byte(line), &msg); err != nil {
-					t.Errorf("stdout line %d is not JSON: %q", i+1, line)
-					continue
-				}
-				if string(msg["jsonrpc"]) != `"2.0"` {
-					t.Errorf("stdout line %d is not JSON-RPC 2.0: %s", i+1, line)
-				}
-				_, isReply := msg["id"]
-				_, hasMethod := msg["method"]
-				_, hasResult := msg["result"]
-				_, hasError := msg["error"]
-				if !hasMethod && !(isReply && hasResult != hasError) {
-					t.Errorf("stdout line %d is neither a request, a notification nor a response: %s", i+1, line)
-				}
-			}
+			assertJSONRPCOnly(t, p)
 			if r := p.reply(4)["result"].(map[string]any); r["isError"] != true {
 				t.Errorf("bad create answered %v, want isError", r)
 			}
