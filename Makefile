@@ -23,7 +23,7 @@ lint: ## gofmt and go vet
 	go vet ./...
 
 bench: ## run the benchmarks (figures in README.md, Performance)
-	go test -run '^$$' -bench . -benchmem ./internal/atomic ./tools
+	go test -run '^$$' -bench . -benchmem ./internal/atomicapi ./tools
 	go test -run '^$$' -bench '^BenchmarkStdioColdStart$$' -benchtime 20x ./internal/e2e
 	go test -run '^$$' -bench '^BenchmarkStdioCall$$' -benchtime 10000x ./internal/e2e
 	go test -run '^$$' -bench '^BenchmarkLargeAccount$$' -benchtime 200x ./internal/e2e
@@ -33,8 +33,8 @@ fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	go test -run '^$$' -fuzz '^FuzzABN$$' -fuzztime $(FUZZTIME) ./tools
 	go test -run '^$$' -fuzz '^FuzzRedeem$$' -fuzztime $(FUZZTIME) ./internal/confirm
 	go test -run '^$$' -fuzz '^FuzzToolArguments$$' -fuzztime $(FUZZTIME) ./tools
-	go test -run '^$$' -fuzz '^FuzzDecodeList$$' -fuzztime $(FUZZTIME) ./internal/atomic
-	go test -run '^$$' -fuzz '^FuzzDecodeCustomer$$' -fuzztime $(FUZZTIME) ./internal/atomic
+	go test -run '^$$' -fuzz '^FuzzDecodeList$$' -fuzztime $(FUZZTIME) ./internal/atomicapi
+	go test -run '^$$' -fuzz '^FuzzDecodeCustomer$$' -fuzztime $(FUZZTIME) ./internal/atomicapi
 
 conformance: build ## run the official MCP conformance suite against the sandbox (needs npm)
 	npm ci --prefix .ci/conformance --no-audit --no-fund --loglevel=error

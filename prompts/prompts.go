@@ -20,7 +20,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 //go:embed *.md
@@ -31,10 +31,10 @@ var templates = template.Must(template.New("").Option("missingkey=error").ParseF
 // maxArgLen bounds each argument; prompts are for people's words, not files.
 const maxArgLen = 4000
 
-// API is what completions read; *atomic.Client provides it.
+// API is what completions read; *atomicapi.Client provides it.
 type API interface {
-	ListCustomers(ctx context.Context, name string) ([]atomic.Customer, error)
-	ListServicePlans(ctx context.Context) ([]atomic.ServicePlan, error)
+	ListCustomers(ctx context.Context, name string) ([]atomicapi.Customer, error)
+	ListServicePlans(ctx context.Context) ([]atomicapi.ServicePlan, error)
 }
 
 // Deps are what the prompts need.

@@ -17,7 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/tools"
 )
 
@@ -26,21 +26,21 @@ var update = flag.Bool("update", false, "rewrite testdata/*.md from the current 
 var today = time.Date(2025, 2, 19, 11, 15, 27, 0, time.UTC)
 
 type fakeAPI struct {
-	customers []atomic.Customer
-	plans     []atomic.ServicePlan
+	customers []atomicapi.Customer
+	plans     []atomicapi.ServicePlan
 	err       error
 }
 
-func (f fakeAPI) ListCustomers(context.Context, string) ([]atomic.Customer, error) {
+func (f fakeAPI) ListCustomers(context.Context, string) ([]atomicapi.Customer, error) {
 	return f.customers, f.err
 }
 
-func (f fakeAPI) ListServicePlans(context.Context) ([]atomic.ServicePlan, error) {
+func (f fakeAPI) ListServicePlans(context.Context) ([]atomicapi.ServicePlan, error) {
 	return f.plans, f.err
 }
 
 var account = fakeAPI{
-	customers: []atomic.Customer{
+	customers: []atomicapi.Customer{
 		{CustomerID: 5, CustomerName: "waqi sc01"},
 		{CustomerID: 6, CustomerName: "Redfern Print Co Pty Ltd"},
 		{CustomerID: 7, CustomerName: "Brisbane Valley Physiotherapy Pty Ltd"},
@@ -48,7 +48,7 @@ var account = fakeAPI{
 		{CustomerID: 9, CustomerName: "Salamanca Bookkeeping"},
 		{CustomerID: 10, CustomerName: "Print Hub Redfern"},
 	},
-	plans: []atomic.ServicePlan{
+	plans: []atomicapi.ServicePlan{
 		{PlanID: 123, PlanName: "Acme Plan", PlanType: "SIP Trunk"},
 		{PlanID: 134, PlanName: "Test Plan", PlanType: "SMS Plan"},
 	},
@@ -338,7 +338,7 @@ func TestCompletions(t *testing.T) {
 func TestCompletionsAreBounded(t *testing.T) {
 	var many fakeAPI
 	for i := range 250 {
-		many.customers = append(many.customers, atomic.Customer{CustomerID: int64(i + 1), CustomerName: fmt.Sprintf("Customer %03d", i)})
+		many.customers = append(many.customers, atomicapi.Customer{CustomerID: int64(i + 1), CustomerName: fmt.Sprintf("Customer %03d", i)})
 	}
 	got, errMsg := complete(t, newServer(Deps{API: many}), "offboard_customer", "customer", "cust")
 	if errMsg != "" {

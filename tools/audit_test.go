@@ -10,7 +10,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 )
 
@@ -94,8 +94,8 @@ type want struct {
 // flakyDeleteAPI is the sandbox's API, but its DELETE fails.
 type flakyDeleteAPI struct{ API }
 
-func (flakyDeleteAPI) DeleteCustomer(context.Context, int64) (*atomic.Deletion, error) {
-	return nil, &atomic.Error{Kind: atomic.ErrUnavailable, Op: "delete customer", Status: 503}
+func (flakyDeleteAPI) DeleteCustomer(context.Context, int64) (*atomicapi.Deletion, error) {
+	return nil, &atomicapi.Error{Kind: atomicapi.ErrUnavailable, Op: "delete customer", Status: 503}
 }
 
 func TestAuditOutcomes(t *testing.T) {

@@ -10,11 +10,11 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // The cache stands in for the client wherever the tools take an API.
-var _ API = (*atomic.Cached)(nil)
+var _ API = (*atomicapi.Cached)(nil)
 
 // BenchmarkListCustomersTool10k measures a whole list_customers call, from
 // arguments to the result, over an account of 10,000 customers served by a
@@ -39,7 +39,7 @@ func BenchmarkListCustomersTool10k(b *testing.B) {
 		w.Write(body.Bytes())
 	}))
 	defer srv.Close()
-	client, err := atomic.New(atomic.Options{BaseURL: srv.URL, Token: atomic.NewToken("bench-token"), RateLimit: -1})
+	client, err := atomicapi.New(atomicapi.Options{BaseURL: srv.URL, Token: atomicapi.NewToken("bench-token"), RateLimit: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func BenchmarkListCustomersTool10k(b *testing.B) {
 		api  API
 	}{
 		{"uncached", client},
-		{"cached", atomic.NewCached(client, atomic.CacheOptions{CustomersTTL: atomic.DefaultCustomersTTL})},
+		{"cached", atomicapi.NewCached(client, atomicapi.CacheOptions{CustomersTTL: atomicapi.DefaultCustomersTTL})},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			handler := listCustomers(Deps{API: bc.api}).Handler

@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // benchCustomers builds n customers shaped like the API's, every tenth one
 // deleted.
-func benchCustomers(n int) []atomic.Customer {
-	all := make([]atomic.Customer, n)
+func benchCustomers(n int) []atomicapi.Customer {
+	all := make([]atomicapi.Customer, n)
 	for i := range all {
-		all[i] = atomic.Customer{
+		all[i] = atomicapi.Customer{
 			CustomerID:    int64(i + 1),
 			CustomerName:  fmt.Sprintf("Customer %05d Pty Ltd", i+1),
 			AccountNumber: fmt.Sprint(10001 + i),

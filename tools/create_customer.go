@@ -10,7 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 )
 
@@ -32,8 +32,8 @@ type CreateCustomerInput struct {
 
 // CreateCustomerOutput is the created customer.
 type CreateCustomerOutput struct {
-	Status   string          `json:"status" jsonschema:"enum=created" jsonschema_description:"Always created."`
-	Customer atomic.Customer `json:"customer" jsonschema_description:"The customer as the Atomic API recorded it, with its new customer_id and account_number."`
+	Status   string             `json:"status" jsonschema:"enum=created" jsonschema_description:"Always created."`
+	Customer atomicapi.Customer `json:"customer" jsonschema_description:"The customer as the Atomic API recorded it, with its new customer_id and account_number."`
 }
 
 func createCustomer(d Deps) server.ServerTool {
@@ -90,14 +90,14 @@ func createCustomer(d Deps) server.ServerTool {
 // server's own rate limiter, which sent nothing. A timeout, a dropped
 // connection, a 5xx from a gateway or an unreadable 200 all leave it open.
 func mayHaveReachedAPI(err error) bool {
-	var apiErr *atomic.Error
+	var apiErr *atomicapi.Error
 	if !errors.As(err, &apiErr) {
 		return true
 	}
 	switch {
 	case apiErr.Status >= 400 && apiErr.Status < 500:
 		return false // the API refused it
-	case apiErr.Status == 0 && errors.Is(apiErr, atomic.ErrRateLimited):
+	case apiErr.Status == 0 && errors.Is(apiErr, atomicapi.ErrRateLimited):
 		return false // refused by our own limiter: nothing was sent
 	}
 	return true
@@ -109,8 +109,8 @@ func (in CreateCustomerInput) check() problems {
 }
 
 // normalize trims every field, checks it, and builds the request to send.
-func (in CreateCustomerInput) normalize() (atomic.NewCustomer, problems) {
-	req := atomic.NewCustomer{
+func (in CreateCustomerInput) normalize() (atomicapi.NewCustomer, problems) {
+	req := atomicapi.NewCustomer{
 		CustomerName: strings.TrimSpace(in.CustomerName),
 		Nickname:     strings.TrimSpace(in.Nickname),
 		Addr1:        strings.TrimSpace(in.Addr1),
@@ -166,14 +166,14 @@ func (in CreateCustomerInput) normalize() (atomic.NewCustomer, problems) {
 // findActiveByName finds an active customer whose name is the same as name
 // once case, spacing and the punctuation people vary ("Co." and "Co") are
 // set aside.
-func findActiveByName(customers []atomic.Customer, name string) (atomic.Customer, bool) {
+func findActiveByName(customers []atomicapi.Customer, name string) (atomicapi.Customer, bool) {
 	key := nameKey(name)
 	for _, c := range customers {
 		if !c.Deleted() && nameKey(c.CustomerName) == key {
 			return c, true
 		}
 	}
-	return atomic.Customer{}, false
+	return atomicapi.Customer{}, false
 }
 
 func nameKey(name string) string {

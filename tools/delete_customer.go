@@ -9,7 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 )
@@ -24,11 +24,11 @@ type DeleteCustomerInput struct {
 // DeleteCustomerOutput says what happened. Only status deleted means the
 // customer was deleted.
 type DeleteCustomerOutput struct {
-	Status            string          `json:"status" jsonschema:"enum=deleted,enum=confirmation_required,enum=declined,enum=cancelled" jsonschema_description:"deleted; confirmation_required (nothing deleted yet: ask the user, then call again with confirmation_token); declined or cancelled (the user said no: nothing deleted)."`
-	Customer          atomic.Customer `json:"customer" jsonschema_description:"The customer, as it was before deletion."`
-	ConfirmationToken string          `json:"confirmation_token,omitempty" jsonschema_description:"With confirmation_required: pass it back with the same customer_id once the user approves."`
-	ExpiresAt         string          `json:"expires_at,omitempty" jsonschema:"format=date-time" jsonschema_description:"With confirmation_required: when the token stops working."`
-	ConfirmedVia      string          `json:"confirmed_via,omitempty" jsonschema:"enum=elicitation,enum=token,enum=cli-yes" jsonschema_description:"With deleted: how the approval was obtained: elicitation (the user answered the client's form), token (a second call with the confirmation_token), or cli-yes (the operator ran atomic-mcp call with --yes)."`
+	Status            string             `json:"status" jsonschema:"enum=deleted,enum=confirmation_required,enum=declined,enum=cancelled" jsonschema_description:"deleted; confirmation_required (nothing deleted yet: ask the user, then call again with confirmation_token); declined or cancelled (the user said no: nothing deleted)."`
+	Customer          atomicapi.Customer `json:"customer" jsonschema_description:"The customer, as it was before deletion."`
+	ConfirmationToken string             `json:"confirmation_token,omitempty" jsonschema_description:"With confirmation_required: pass it back with the same customer_id once the user approves."`
+	ExpiresAt         string             `json:"expires_at,omitempty" jsonschema:"format=date-time" jsonschema_description:"With confirmation_required: when the token stops working."`
+	ConfirmedVia      string             `json:"confirmed_via,omitempty" jsonschema:"enum=elicitation,enum=token,enum=cli-yes" jsonschema_description:"With deleted: how the approval was obtained: elicitation (the user answered the client's form), token (a second call with the confirmation_token), or cli-yes (the operator ran atomic-mcp call with --yes)."`
 }
 
 // elicitationID names the confirmation question across the round trip.
@@ -139,10 +139,10 @@ type stopped struct {
 // findForDelete looks the customer up: the API has no get-by-id, and the
 // user must be shown what they are approving. Unknown and already-deleted
 // customers stop here, before any DELETE.
-func findForDelete(ctx context.Context, api API, id int64) (atomic.Customer, *stopped) {
+func findForDelete(ctx context.Context, api API, id int64) (atomicapi.Customer, *stopped) {
 	all, err := api.ListCustomersFresh(ctx, "")
 	if err != nil {
-		return atomic.Customer{}, &stopped{apiErrorResult("look up the customer before deleting", err), audit.Failed, "lookup: " + failureReason(err)}
+		return atomicapi.Customer{}, &stopped{apiErrorResult("look up the customer before deleting", err), audit.Failed, "lookup: " + failureReason(err)}
 	}
 	for _, c := range all {
 		if c.CustomerID != id {
@@ -154,14 +154,14 @@ func findForDelete(ctx context.Context, api API, id int64) (atomic.Customer, *st
 		}
 		return c, nil
 	}
-	return atomic.Customer{}, &stopped{mcp.NewToolResultError(fmt.Sprintf("delete_customer: no customer has customer_id %d; nothing was deleted. Find the right id with list_customers.", id)),
+	return atomicapi.Customer{}, &stopped{mcp.NewToolResultError(fmt.Sprintf("delete_customer: no customer has customer_id %d; nothing was deleted. Find the right id with list_customers.", id)),
 		audit.Refused, "no such customer"}
 }
 
 // finishElicitation completes a delete after the user answered the form.
 // The sealed state proves this server asked about exactly this customer; the
 // answer itself must be an accept with confirm true.
-func finishElicitation(ctx context.Context, d Deps, c atomic.Customer, subject confirm.Subject, state string, answer *mcp.ElicitationResult) *mcp.CallToolResult {
+func finishElicitation(ctx context.Context, d Deps, c atomicapi.Customer, subject confirm.Subject, state string, answer *mcp.ElicitationResult) *mcp.CallToolResult {
 	entry := audit.Entry{Tool: "delete_customer", CustomerID: c.CustomerID, CustomerName: c.CustomerName, Confirmation: audit.ViaElicitation}
 	if state == "" || answer == nil {
 		entry.Outcome, entry.Reason = audit.Refused, "incomplete confirmation answer"
@@ -188,14 +188,14 @@ func finishElicitation(ctx context.Context, d Deps, c atomic.Customer, subject c
 	}
 }
 
-func notDeleted(c atomic.Customer, status, why string) *mcp.CallToolResult {
+func notDeleted(c atomicapi.Customer, status, why string) *mcp.CallToolResult {
 	text := fmt.Sprintf("%s; nothing was deleted. %s is unchanged.", why, customerLine(c))
 	return mcp.NewToolResultStructured(DeleteCustomerOutput{Status: status, Customer: c}, text)
 }
 
 // doDelete sends the DELETE of an approved delete. The approval is recorded
 // first: if the trail cannot be written, nothing is sent.
-func doDelete(ctx context.Context, d Deps, c atomic.Customer, via string) *mcp.CallToolResult {
+func doDelete(ctx context.Context, d Deps, c atomicapi.Customer, via string) *mcp.CallToolResult {
 	entry := audit.Entry{Tool: "delete_customer", CustomerID: c.CustomerID, CustomerName: c.CustomerName, Outcome: audit.Approved, Confirmation: via}
 	if err := d.recordFirst(ctx, entry); err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("delete_customer: nothing was deleted: the audit trail could not be written (%v), and no delete is sent without a record. "+
@@ -215,7 +215,7 @@ func doDelete(ctx context.Context, d Deps, c atomic.Customer, via string) *mcp.C
 
 // tokenRefusal explains a refused confirmation: briefly for the audit
 // trail, and in full, with the way forward, for the caller.
-func tokenRefusal(err error, c atomic.Customer) (short, long string) {
+func tokenRefusal(err error, c atomicapi.Customer) (short, long string) {
 	const again = "Call delete_customer with only customer_id to start over, and ask the user again."
 	var why string
 	switch {

@@ -9,7 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // ListCustomersInput mirrors GET /api/atomic/customer/list, plus paging and
@@ -23,12 +23,12 @@ type ListCustomersInput struct {
 
 // ListCustomersOutput is one page of matching customers.
 type ListCustomersOutput struct {
-	Customers     []atomic.Customer `json:"customers" jsonschema_description:"This page of customers, in the API's order."`
-	Total         int               `json:"total" jsonschema_description:"How many customers match, across all pages."`
-	Returned      int               `json:"returned" jsonschema_description:"How many customers this page holds."`
-	Offset        int               `json:"offset" jsonschema_description:"Where this page starts."`
-	NextOffset    *int              `json:"next_offset" jsonschema:"oneof_type=integer;null" jsonschema_description:"Offset of the next page, or null when this is the last page."`
-	DeletedHidden int               `json:"deleted_hidden" jsonschema_description:"Deleted customers left out because include_deleted was false."`
+	Customers     []atomicapi.Customer `json:"customers" jsonschema_description:"This page of customers, in the API's order."`
+	Total         int                  `json:"total" jsonschema_description:"How many customers match, across all pages."`
+	Returned      int                  `json:"returned" jsonschema_description:"How many customers this page holds."`
+	Offset        int                  `json:"offset" jsonschema_description:"Where this page starts."`
+	NextOffset    *int                 `json:"next_offset" jsonschema:"oneof_type=integer;null" jsonschema_description:"Offset of the next page, or null when this is the last page."`
+	DeletedHidden int                  `json:"deleted_hidden" jsonschema_description:"Deleted customers left out because include_deleted was false."`
 }
 
 const defaultListLimit = 50
@@ -70,8 +70,8 @@ func (in ListCustomersInput) check() problems {
 
 // pageCustomers filters and slices without copying the whole account: the
 // answer's cost follows the page size, not the account size.
-func pageCustomers(all []atomic.Customer, includeDeleted bool, offset, limit int) ListCustomersOutput {
-	out := ListCustomersOutput{Offset: offset, Customers: make([]atomic.Customer, 0, min(limit, len(all)))}
+func pageCustomers(all []atomicapi.Customer, includeDeleted bool, offset, limit int) ListCustomersOutput {
+	out := ListCustomersOutput{Offset: offset, Customers: make([]atomicapi.Customer, 0, min(limit, len(all)))}
 	for _, c := range all {
 		if !includeDeleted && c.Deleted() {
 			out.DeletedHidden++
@@ -118,7 +118,7 @@ func renderCustomerPage(out ListCustomersOutput, filter string) string {
 
 // customerLine is a one-line summary. Customer fields are data from the API
 // and are quoted so that text in them reads as data, not as instructions.
-func customerLine(c atomic.Customer) string {
+func customerLine(c atomicapi.Customer) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "customer_id %d: %q, account %s", c.CustomerID, c.CustomerName, orDash(inline(c.AccountNumber)))
 	place := strings.TrimSpace(strings.Join(nonEmpty(c.City, c.Region, c.Postcode, c.Country), " "))

@@ -8,7 +8,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // ListServicePlansInput is empty: the endpoint takes no parameters.
@@ -16,7 +16,7 @@ type ListServicePlansInput struct{}
 
 // ListServicePlansOutput lists the plans on offer.
 type ListServicePlansOutput struct {
-	Plans []atomic.ServicePlan `json:"plans" jsonschema_description:"The available service plans."`
+	Plans []atomicapi.ServicePlan `json:"plans" jsonschema_description:"The available service plans."`
 }
 
 func listServicePlans(d Deps) server.ServerTool {
@@ -32,7 +32,7 @@ func listServicePlans(d Deps) server.ServerTool {
 			return apiErrorResult("list service plans", err), nil
 		}
 		if plans == nil {
-			plans = []atomic.ServicePlan{}
+			plans = []atomicapi.ServicePlan{}
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "%d service plan(s):", len(plans))

@@ -13,19 +13,19 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 )
 
-// API is what the tools need of the Atomic API; *atomic.Client provides it.
+// API is what the tools need of the Atomic API; *atomicapi.Client provides it.
 type API interface {
-	ListCustomers(ctx context.Context, name string) ([]atomic.Customer, error)
+	ListCustomers(ctx context.Context, name string) ([]atomicapi.Customer, error)
 	// ListCustomersFresh bypasses any cache: writes decide on it.
-	ListCustomersFresh(ctx context.Context, name string) ([]atomic.Customer, error)
-	CreateCustomer(ctx context.Context, in atomic.NewCustomer) (*atomic.Customer, error)
-	DeleteCustomer(ctx context.Context, id int64) (*atomic.Deletion, error)
-	ListServicePlans(ctx context.Context) ([]atomic.ServicePlan, error)
+	ListCustomersFresh(ctx context.Context, name string) ([]atomicapi.Customer, error)
+	CreateCustomer(ctx context.Context, in atomicapi.NewCustomer) (*atomicapi.Customer, error)
+	DeleteCustomer(ctx context.Context, id int64) (*atomicapi.Deletion, error)
+	ListServicePlans(ctx context.Context) ([]atomicapi.ServicePlan, error)
 }
 
 // Deps are the parts every tool shares.
@@ -77,7 +77,7 @@ func (d Deps) recordFirst(ctx context.Context, e audit.Entry) error {
 
 // failureReason names why an API call failed, briefly, for the trail.
 func failureReason(err error) string {
-	var apiErr *atomic.Error
+	var apiErr *atomicapi.Error
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "cancelled"

@@ -18,15 +18,15 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 )
 
 const (
-	listPath   = atomic.PathListCustomers
-	createPath = atomic.PathCreateCustomer
-	deletePath = atomic.PathDeleteCustomer
+	listPath   = atomicapi.PathListCustomers
+	createPath = atomicapi.PathCreateCustomer
+	deletePath = atomicapi.PathDeleteCustomer
 )
 
 // start is the fake clock's starting time: a whole second, so that token
@@ -69,7 +69,7 @@ func newHarness(t *testing.T, opts ...harnessOpts) *harness {
 	sb := sandbox.New(o.sandbox)
 	hs := httptest.NewServer(sb)
 	t.Cleanup(hs.Close)
-	api, err := atomic.New(atomic.Options{BaseURL: hs.URL, Token: atomic.NewToken("t"), BaseBackoff: time.Millisecond})
+	api, err := atomicapi.New(atomicapi.Options{BaseURL: hs.URL, Token: atomicapi.NewToken("t"), BaseBackoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -558,7 +558,7 @@ func TestListServicePlans(t *testing.T) {
 	h := newHarness(t)
 	res := h.call(t, "list_service_plans", map[string]any{})
 	out := ok[ListServicePlansOutput](t, "list_service_plans", res)
-	want := []atomic.ServicePlan{
+	want := []atomicapi.ServicePlan{
 		{PlanID: 123, PlanName: "Acme Plan", Currency: "AUD", PlanType: "SIP Trunk", Price: "1.99"},
 		{PlanID: 134, PlanName: "Test Plan", Currency: "AUD", PlanType: "SMS Plan", Price: "1.20"},
 	}
@@ -1342,20 +1342,24 @@ func TestDeleteElicitationLegacySession(t *testing.T) {
 
 // stubAPI answers from fields; for cases the sandbox cannot produce.
 type stubAPI struct {
-	plans []atomic.ServicePlan
+	plans []atomicapi.ServicePlan
 	err   error
 }
 
-func (s stubAPI) ListCustomers(context.Context, string) ([]atomic.Customer, error) { return nil, s.err }
-func (s stubAPI) CreateCustomer(context.Context, atomic.NewCustomer) (*atomic.Customer, error) {
+func (s stubAPI) ListCustomers(context.Context, string) ([]atomicapi.Customer, error) {
 	return nil, s.err
 }
-func (s stubAPI) DeleteCustomer(context.Context, int64) (*atomic.Deletion, error) { return nil, s.err }
-func (s stubAPI) ListCustomersFresh(ctx context.Context, name string) ([]atomic.Customer, error) {
+func (s stubAPI) CreateCustomer(context.Context, atomicapi.NewCustomer) (*atomicapi.Customer, error) {
+	return nil, s.err
+}
+func (s stubAPI) DeleteCustomer(context.Context, int64) (*atomicapi.Deletion, error) {
+	return nil, s.err
+}
+func (s stubAPI) ListCustomersFresh(ctx context.Context, name string) ([]atomicapi.Customer, error) {
 	return s.ListCustomers(ctx, name)
 }
 
-func (s stubAPI) ListServicePlans(context.Context) ([]atomic.ServicePlan, error) {
+func (s stubAPI) ListServicePlans(context.Context) ([]atomicapi.ServicePlan, error) {
 	return s.plans, s.err
 }
 
@@ -1399,7 +1403,7 @@ func TestUpstreamFailures(t *testing.T) {
 		deleteWithOK bool  // first get a token, then call with it
 	}{
 		{"wrong API token", "list_customers", nil, "", "", "wrong", "could not list customers", 0, false},
-		{"plans unavailable", "list_service_plans", nil, "GET", atomic.PathListServicePlans, "t", "could not list service plans", 3, false},
+		{"plans unavailable", "list_service_plans", nil, "GET", atomicapi.PathListServicePlans, "t", "could not list service plans", 3, false},
 		{"duplicate check fails: nothing created", "create_customer", createArgs("Harbour Plumbing"), "GET", listPath, "t", "check for an existing customer", 3, false},
 		{"create fails, not retried", "create_customer", createArgs("Harbour Plumbing"), "POST", createPath, "t", "could not create the customer", 1, false},
 		{"lookup before delete fails", "delete_customer", map[string]any{"customer_id": 6}, "GET", listPath, "t", "look up the customer before deleting", 3, false},
@@ -1410,7 +1414,7 @@ func TestUpstreamFailures(t *testing.T) {
 			var failedReqs syncatomic.Int32
 			hs := failingUpstream(sb, c.failMethod, c.failPath, &failedReqs)
 			t.Cleanup(hs.Close)
-			api, err := atomic.New(atomic.Options{BaseURL: hs.URL, Token: atomic.NewToken(c.token), BaseBackoff: time.Millisecond})
+			api, err := atomicapi.New(atomicapi.Options{BaseURL: hs.URL, Token: atomicapi.NewToken(c.token), BaseBackoff: time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,7 +13,7 @@ import (
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
@@ -30,7 +30,7 @@ type App struct {
 	// Tools are the registered tools, in order.
 	Tools []mcpserver.ServerTool
 	// Client is the shared Atomic API client.
-	Client *atomic.Client
+	Client *atomicapi.Client
 	// APIURL is where Client points (the sandbox's URL in sandbox mode).
 	APIURL string
 	// Audit is the audit trail, nil unless configured.
@@ -61,7 +61,7 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		logger.Warn("sandbox mode: a simulated Atomic API with sample customers; no real account is touched", "api_url", url)
 	}
 
-	client, err := atomic.New(atomic.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger, RateLimit: cfg.RateLimit, RequestTimeout: cfg.APITimeout})
+	client, err := atomicapi.New(atomicapi.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger, RateLimit: cfg.RateLimit, RequestTimeout: cfg.APITimeout})
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("API client: %w", err)
@@ -75,7 +75,7 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 	// Every tool, prompt and resource reads through one cache, so that
 	// concurrent identical requests become one and a write through any of
 	// them clears what the others would read.
-	api := atomic.NewCached(client, atomic.CacheOptions{PlansTTL: cfg.PlansTTL, CustomersTTL: cfg.CustomersTTL})
+	api := atomicapi.NewCached(client, atomicapi.CacheOptions{PlansTTL: cfg.PlansTTL, CustomersTTL: cfg.CustomersTTL})
 	deps := tools.Deps{API: api, Confirmer: confirmer}
 	if a.Audit != nil {
 		deps.Audit = a.Audit // never a typed nil: a nil Auditor means no trail
@@ -120,16 +120,16 @@ func (a *App) Close() {
 
 // startSandbox serves the simulated API on a loopback port with a throwaway
 // token, so sandbox requests take exactly the production path.
-func startSandbox(ctx context.Context) (url string, token atomic.Token, stop func(), err error) {
+func startSandbox(ctx context.Context) (url string, token atomicapi.Token, stop func(), err error) {
 	raw := make([]byte, 16)
 	if _, err := rand.Read(raw); err != nil {
-		return "", atomic.Token{}, nil, fmt.Errorf("sandbox token: %w", err)
+		return "", atomicapi.Token{}, nil, fmt.Errorf("sandbox token: %w", err)
 	}
 	tok := "sandbox-" + hex.EncodeToString(raw)
 	sb := sandbox.New(sandbox.Options{Token: tok})
 	url, err = sb.Start(ctx)
 	if err != nil {
-		return "", atomic.Token{}, nil, fmt.Errorf("start sandbox: %w", err)
+		return "", atomicapi.Token{}, nil, fmt.Errorf("start sandbox: %w", err)
 	}
-	return url, atomic.NewToken(tok), func() { _ = sb.Close() }, nil
+	return url, atomicapi.NewToken(tok), func() { _ = sb.Close() }, nil
 }

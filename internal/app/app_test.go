@@ -17,7 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 )
@@ -29,7 +29,7 @@ func newApp(t *testing.T, cfg config.Config) (*App, *sandbox.Server) {
 	sb := sandbox.New(sandbox.Options{Token: apiToken})
 	hs := httptest.NewServer(sb)
 	t.Cleanup(hs.Close)
-	cfg.APIURL, cfg.APIToken = hs.URL, atomic.NewToken(apiToken)
+	cfg.APIURL, cfg.APIToken = hs.URL, atomicapi.NewToken(apiToken)
 	a, err := New(context.Background(), cfg, "test", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ func TestAuditTrailUnderConcurrentCalls(t *testing.T) {
 			if fmt.Sprint(counts) != fmt.Sprint(want) {
 				t.Errorf("audit lines by outcome:\n got %v\nwant %v", counts, want)
 			}
-			if got := sb.CountRequests("POST", atomic.PathCreateCustomer); got != n {
+			if got := sb.CountRequests("POST", atomicapi.PathCreateCustomer); got != n {
 				t.Errorf("%d creates sent, want %d", got, n)
 			}
 			info, err := os.Stat(path)
@@ -178,7 +178,7 @@ func TestAuditTrailUnderConcurrentCalls(t *testing.T) {
 
 func TestUnwritableAuditLogStopsStartUp(t *testing.T) {
 	_, err := New(context.Background(), config.Config{
-		APIURL: "http://127.0.0.1:1", APIToken: atomic.NewToken("x"),
+		APIURL: "http://127.0.0.1:1", APIToken: atomicapi.NewToken("x"),
 		AuditLog: filepath.Join(t.TempDir(), "missing", "audit.jsonl"),
 	}, "test", slog.New(slog.DiscardHandler))
 	var cfgErr *config.Error

@@ -15,7 +15,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // Outcome is what became of an attempt.
@@ -128,7 +128,7 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 		e.ClientName, e.ClientVersion = clientFrom(ctx)
 	}
 	if e.UpstreamStatus == 0 {
-		if t := atomic.TraceFrom(ctx); t != nil {
+		if t := atomicapi.TraceFrom(ctx); t != nil {
 			e.UpstreamStatus = t.LastStatus()
 		}
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 )
 
@@ -211,12 +211,12 @@ func TestRecordFillsInFromContext(t *testing.T) {
 	sb := sandbox.New(sandbox.Options{Token: "t"})
 	hs := httptest.NewServer(sb)
 	defer hs.Close()
-	api, err := atomic.New(atomic.Options{BaseURL: hs.URL, Token: atomic.NewToken("t")})
+	api, err := atomicapi.New(atomicapi.Options{BaseURL: hs.URL, Token: atomicapi.NewToken("t")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	traced := func(ctx context.Context) context.Context {
-		ctx = atomic.WithTrace(ctx, &atomic.Trace{})
+		ctx = atomicapi.WithTrace(ctx, &atomicapi.Trace{})
 		if _, err := api.ListServicePlans(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 )
@@ -396,7 +396,7 @@ func callEnv(t *testing.T, extra map[string]string) (map[string]string, *sandbox
 	return env, sb
 }
 
-func deletes(sb *sandbox.Server) int { return sb.CountRequests("DELETE", atomic.PathDeleteCustomer) }
+func deletes(sb *sandbox.Server) int { return sb.CountRequests("DELETE", atomicapi.PathDeleteCustomer) }
 
 func TestCall(t *testing.T) {
 	env, sb := callEnv(t, nil)
@@ -406,8 +406,8 @@ func TestCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	var list struct {
-		Customers []atomic.Customer `json:"customers"`
-		Total     int               `json:"total"`
+		Customers []atomicapi.Customer `json:"customers"`
+		Total     int                  `json:"total"`
 	}
 	if err := json.Unmarshal([]byte(out), &list); err != nil || list.Total != 1 || list.Customers[0].CustomerID != 6 {
 		t.Fatalf("list_customers printed %s (%v)", out, err)

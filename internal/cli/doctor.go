@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 )
 
@@ -120,7 +120,7 @@ func reachable(ctx context.Context, r *report, host, portNum, via string) bool {
 	if net.ParseIP(host) == nil {
 		addrs, err := net.DefaultResolver.LookupHost(ctx, host)
 		if err != nil {
-			fix := "check the host name in ATOMIC_API_URL (default " + atomic.DefaultBaseURL + ") and this machine's DNS and network connection"
+			fix := "check the host name in ATOMIC_API_URL (default " + atomicapi.DefaultBaseURL + ") and this machine's DNS and network connection"
 			if via == "the proxy" {
 				fix = "check the proxy's host name in HTTPS_PROXY / HTTP_PROXY and this machine's DNS"
 			}
@@ -147,9 +147,9 @@ func reachable(ctx context.Context, r *report, host, portNum, via string) bool {
 
 // checkAPI lists the plans with the token, exactly as the server would,
 // and compares the API's clock with this machine's.
-func checkAPI(ctx context.Context, r *report, env Env, apiURL string, token atomic.Token) {
+func checkAPI(ctx context.Context, r *report, env Env, apiURL string, token atomicapi.Token) {
 	dates := &dateRecorder{next: http.DefaultTransport.(*http.Transport).Clone()}
-	client, err := atomic.New(atomic.Options{
+	client, err := atomicapi.New(atomicapi.Options{
 		BaseURL: apiURL, Token: token, Version: env.Version,
 		HTTPClient:   &http.Client{Transport: dates},
 		MaxAttempts:  1, // a verdict now, not after retries
@@ -175,7 +175,7 @@ func explainAPIError(err error) (what, fix string) {
 	var unknownCA x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	switch {
-	case errors.Is(err, atomic.ErrUnauthorized):
+	case errors.Is(err, atomicapi.ErrUnauthorized):
 		return "the Atomic API rejected the token (HTTP 401/403)",
 			"copy a current token from the Atomic portal (Account Settings > General Settings > Profile Settings) into ATOMIC_API_TOKEN or the --api-token-file, exactly as shown, without a \"Bearer\" prefix"
 	case errors.As(err, &certInvalid) && certInvalid.Reason == x509.Expired:
@@ -184,10 +184,10 @@ func explainAPIError(err error) (what, fix string) {
 	case errors.As(err, &unknownCA) || errors.As(err, &certInvalid) || errors.As(err, &hostname):
 		return "the API's TLS certificate was not accepted: " + err.Error(),
 			"a proxy that inspects TLS must have its CA trusted: add it to the system trust store or point SSL_CERT_FILE at it; otherwise check ATOMIC_API_URL"
-	case errors.Is(err, atomic.ErrNotFound), errors.Is(err, atomic.ErrMalformed):
+	case errors.Is(err, atomicapi.ErrNotFound), errors.Is(err, atomicapi.ErrMalformed):
 		return "the URL does not answer like the Atomic API: " + err.Error(),
-			"set ATOMIC_API_URL to the API's base URL (default " + atomic.DefaultBaseURL + "), without a path"
-	case errors.Is(err, atomic.ErrRateLimited):
+			"set ATOMIC_API_URL to the API's base URL (default " + atomicapi.DefaultBaseURL + "), without a path"
+	case errors.Is(err, atomicapi.ErrRateLimited):
 		return "the Atomic API is rate limiting this account: " + err.Error(), "wait a minute and run doctor again; check that no script is calling the API in a loop"
 	default:
 		return err.Error(), "check the network and ATOMIC_API_URL; behind a proxy, set HTTPS_PROXY (and NO_PROXY for hosts that bypass it)"

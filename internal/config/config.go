@@ -18,14 +18,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // Config is everything the server needs to start.
 type Config struct {
 	Transport     string
 	APIURL        string
-	APIToken      atomic.Token
+	APIToken      atomicapi.Token
 	Sandbox       bool
 	ReadOnly      bool
 	LogLevel      slog.Level
@@ -85,7 +85,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	fs.SetOutput(usage)
 	var (
 		transport  = fs.String("transport", "", "how MCP clients connect: "+strings.Join(Transports, ", ")+" (env ATOMIC_MCP_TRANSPORT; default stdio)")
-		apiURL     = fs.String("api-url", "", "Atomic API base URL (env ATOMIC_API_URL; default "+atomic.DefaultBaseURL+")")
+		apiURL     = fs.String("api-url", "", "Atomic API base URL (env ATOMIC_API_URL; default "+atomicapi.DefaultBaseURL+")")
 		tokenFile  = fs.String("api-token-file", "", "read the Atomic API token from this file instead of ATOMIC_API_TOKEN")
 		sandbox    = fs.Bool("sandbox", false, "serve a built-in simulation of the Atomic API; no token needed, no real account touched (env ATOMIC_MCP_SANDBOX=1)")
 		readOnly   = fs.Bool("read-only", false, "register only the read-only tools, list_customers and list_service_plans (env ATOMIC_MCP_READ_ONLY=1)")
@@ -155,9 +155,9 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		return Config{}, errorf("log format %q is not supported: use --log-format text or --log-format json", cfg.LogFormat)
 	}
 
-	cfg.APIURL = pick(*apiURL, "ATOMIC_API_URL", atomic.DefaultBaseURL)
+	cfg.APIURL = pick(*apiURL, "ATOMIC_API_URL", atomicapi.DefaultBaseURL)
 	if u, perr := url.Parse(cfg.APIURL); perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return Config{}, errorf("ATOMIC_API_URL %q is not a URL: use the API's base URL, e.g. %s", cfg.APIURL, atomic.DefaultBaseURL)
+		return Config{}, errorf("ATOMIC_API_URL %q is not a URL: use the API's base URL, e.g. %s", cfg.APIURL, atomicapi.DefaultBaseURL)
 	}
 
 	if secret := getenv("ATOMIC_MCP_CONFIRM_SECRET"); secret != "" {
@@ -201,7 +201,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	case strings.ContainsAny(raw, " \t\r\n"):
 		return Config{}, errorf("ATOMIC_API_TOKEN contains whitespace: it must be the token alone, exactly as the Atomic portal shows it")
 	}
-	cfg.APIToken = atomic.NewToken(raw)
+	cfg.APIToken = atomicapi.NewToken(raw)
 	return cfg, nil
 }
 
@@ -325,7 +325,7 @@ func splitList(s string) []string {
 
 // parseEconomy reads the rate limit and cache lifetimes.
 func parseEconomy(cfg *Config, rate, plansTTL, customersTTL string) error {
-	cfg.RateLimit = atomic.DefaultRateLimit
+	cfg.RateLimit = atomicapi.DefaultRateLimit
 	if rate != "" {
 		r, err := strconv.ParseFloat(rate, 64)
 		if err != nil || r == 0 || math.IsNaN(r) || math.IsInf(r, 0) {
@@ -338,8 +338,8 @@ func parseEconomy(cfg *Config, rate, plansTTL, customersTTL string) error {
 		def         time.Duration
 		into        *time.Duration
 	}{
-		{"plans-ttl", plansTTL, atomic.DefaultPlansTTL, &cfg.PlansTTL},
-		{"customers-ttl", customersTTL, atomic.DefaultCustomersTTL, &cfg.CustomersTTL},
+		{"plans-ttl", plansTTL, atomicapi.DefaultPlansTTL, &cfg.PlansTTL},
+		{"customers-ttl", customersTTL, atomicapi.DefaultCustomersTTL, &cfg.CustomersTTL},
 	} {
 		*d.into = d.def
 		if d.value == "" {
@@ -358,11 +358,11 @@ func parseEconomy(cfg *Config, rate, plansTTL, customersTTL string) error {
 // the 24 s a whole call may take.
 func parseTimeout(v string) (time.Duration, error) {
 	if v == "" {
-		return atomic.DefaultRequestTimeout, nil
+		return atomicapi.DefaultRequestTimeout, nil
 	}
 	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 || d > atomic.DefaultCallDeadline {
-		return 0, errorf("--api-timeout %q is not a timeout: give a duration up to %s, e.g. --api-timeout 15s", v, atomic.DefaultCallDeadline)
+	if err != nil || d <= 0 || d > atomicapi.DefaultCallDeadline {
+		return 0, errorf("--api-timeout %q is not a timeout: give a duration up to %s, e.g. --api-timeout 15s", v, atomicapi.DefaultCallDeadline)
 	}
 	return d, nil
 }

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 )
 
@@ -132,7 +132,7 @@ func TestConcurrentCreatesLoseNothing(t *testing.T) {
 		if r.Method != http.MethodPost {
 			continue
 		}
-		if r.Path != api.PathCreateCustomer {
+		if r.Path != atomicapi.PathCreateCustomer {
 			t.Errorf("POST to %s", r.Path)
 			continue
 		}

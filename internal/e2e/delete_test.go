@@ -12,13 +12,13 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 )
 
 // deletes counts DELETE requests that reached the API.
 func (ts *testServer) deletes() int {
-	return ts.sb.CountRequests("DELETE", api.PathDeleteCustomer)
+	return ts.sb.CountRequests("DELETE", atomicapi.PathDeleteCustomer)
 }
 
 // deleteBodies returns the JSON body of every DELETE sent.
@@ -388,7 +388,7 @@ func TestDeleteForgedElicitationAnswer(t *testing.T) {
 	if r := resultOf(t, p, 4); r.IsError != true {
 		t.Errorf("a confirmation token used as elicitation state answered %+v, want isError", r)
 	}
-	if n := sb.CountRequests("DELETE", api.PathDeleteCustomer); n != 0 {
+	if n := sb.CountRequests("DELETE", atomicapi.PathDeleteCustomer); n != 0 {
 		t.Fatalf("%d DELETE requests after forged answers, want 0", n)
 	}
 	// The refused forgery did not burn the genuine token.
@@ -397,7 +397,7 @@ func TestDeleteForgedElicitationAnswer(t *testing.T) {
 	if r := resultOf(t, p, 5); r.IsError || r.Structured["status"] != "deleted" {
 		t.Errorf("the genuine token answered %+v, want deleted", r)
 	}
-	if n := sb.CountRequests("DELETE", api.PathDeleteCustomer); n != 1 {
+	if n := sb.CountRequests("DELETE", atomicapi.PathDeleteCustomer); n != 1 {
 		t.Errorf("%d DELETE requests, want 1", n)
 	}
 }

@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 )
@@ -484,7 +484,7 @@ func TestCancelAbortsUpstream(t *testing.T) {
 		aborted := make(chan string, 4)
 		ts := startServer(t, serverOpts{combo: c, args: []string{"--customers-ttl", "0"}, wrap: func(sb *sandbox.Server) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if !block.Load() || r.URL.Path == api.PathListServicePlans {
+				if !block.Load() || r.URL.Path == atomicapi.PathListServicePlans {
 					sb.ServeHTTP(w, r)
 					return
 				}
@@ -544,7 +544,7 @@ func TestCancelAbortsUpstream(t *testing.T) {
 			t.Errorf("list after the cancellations: total %v, want 4", res.Structured["total"])
 		}
 		// Exactly one POST, the aborted one, and no customer came of it.
-		if n := ts.sb.CountRequests(http.MethodPost, api.PathCreateCustomer); n != 0 {
+		if n := ts.sb.CountRequests(http.MethodPost, atomicapi.PathCreateCustomer); n != 0 {
 			t.Errorf("%d POSTs reached the sandbox, want 0 (the only one was aborted)", n)
 		}
 		select {
@@ -690,10 +690,10 @@ func injectedUpstream(t *testing.T) (url string, writes func() int) {
 	var n atomic.Int32
 	url = newUpstream(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
-		case r.Method == http.MethodGet && r.URL.Path == api.PathListCustomers:
+		case r.Method == http.MethodGet && r.URL.Path == atomicapi.PathListCustomers:
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(injectedCustomers())
-		case r.Method == http.MethodGet && r.URL.Path == api.PathListServicePlans:
+		case r.Method == http.MethodGet && r.URL.Path == atomicapi.PathListServicePlans:
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(injectedPlans)
 		default:
@@ -840,7 +840,7 @@ func TestForgedConfirmations(t *testing.T) {
 	ts := startServer(t, serverOpts{combo: combos[0], env: env})
 	// The same API, served by a process with its own random secret.
 	other := startServer(t, serverOpts{combo: combos[2], env: upstreamEnv(url)})
-	deletes := func() int { return sb.CountRequests(http.MethodDelete, api.PathDeleteCustomer) }
+	deletes := func() int { return sb.CountRequests(http.MethodDelete, atomicapi.PathDeleteCustomer) }
 	mint := func(on *testServer, id int) string {
 		t.Helper()
 		res := on.callOK(t, "delete_customer", map[string]any{"customer_id": id})
@@ -922,7 +922,7 @@ func TestTokenBindsTheCustomerShown(t *testing.T) {
 		case r.Method == http.MethodDelete:
 			deletes.Add(1)
 			sb.ServeHTTP(w, r)
-		case r.URL.Path == api.PathListCustomers && renamed.Load():
+		case r.URL.Path == atomicapi.PathListCustomers && renamed.Load():
 			rec := &bodyRecorder{header: http.Header{}}
 			sb.ServeHTTP(rec, r)
 			body := strings.Replace(rec.body.String(), "Redfern Print Co Pty Ltd", "Redfern Print Co Pty Ltd (under new owner)", 1)

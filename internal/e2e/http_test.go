@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // netVariant is one way of serving over the network.
@@ -63,7 +63,7 @@ func TestNetTools(t *testing.T) {
 		if num(t, res.Structured, "total") != 4 || num(t, res.Structured, "deleted_hidden") != 1 {
 			t.Errorf("list_customers total/deleted_hidden = %v/%v, want 4/1", res.Structured["total"], res.Structured["deleted_hidden"])
 		}
-		if n := ns.sb.CountRequests("GET", api.PathListCustomers); n != 1 {
+		if n := ns.sb.CountRequests("GET", atomicapi.PathListCustomers); n != 1 {
 			t.Errorf("%d list requests upstream, want 1", n)
 		}
 		res = ts.callOK(t, "list_service_plans", nil)

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 const (
@@ -88,7 +88,7 @@ func TestAuth(t *testing.T) {
 					t.Errorf("%s: total = %v, want 4", c, res.Structured["total"])
 				}
 			}
-			if n := ns.sb.CountRequests("GET", api.PathListCustomers); n == 0 {
+			if n := ns.sb.CountRequests("GET", atomicapi.PathListCustomers); n == 0 {
 				t.Error("the authenticated calls reached nothing upstream")
 			}
 
@@ -169,7 +169,7 @@ func TestOrigin(t *testing.T) {
 		if resp.status != http.StatusOK || !strings.Contains(resp.body, "Redfern Print") {
 			t.Errorf("tools/call from %s: %d %q, want 200 with the customers", localOrigin, resp.status, resp.body)
 		}
-		if n := ns.sb.CountRequests("GET", api.PathListCustomers); n != 1 {
+		if n := ns.sb.CountRequests("GET", atomicapi.PathListCustomers); n != 1 {
 			t.Errorf("%d upstream list requests after the local call, want 1", n)
 		}
 		for _, c := range combos {
@@ -202,7 +202,7 @@ func TestOrigin(t *testing.T) {
 		if reply := s.awaitReply(t, 4); reply["result"] == nil {
 			t.Errorf("tools/call from %s answered %v", localOrigin, reply)
 		}
-		if n := ns.sb.CountRequests("GET", api.PathListCustomers); n != 1 {
+		if n := ns.sb.CountRequests("GET", atomicapi.PathListCustomers); n != 1 {
 			t.Errorf("%d upstream list requests after the local call, want 1", n)
 		}
 		if _, ok := s.replyIfAny(3); ok {
@@ -341,7 +341,7 @@ func TestBodyCap(t *testing.T) {
 		if resp.status != http.StatusOK || !strings.Contains(resp.body, "Redfern Print") {
 			t.Errorf("POST just under 1 MiB: %d %.200q, want 200 with the customers", resp.status, resp.body)
 		}
-		if n := ns.sb.CountRequests("GET", api.PathListCustomers); n != 1 {
+		if n := ns.sb.CountRequests("GET", atomicapi.PathListCustomers); n != 1 {
 			t.Errorf("%d upstream list requests after the call under the cap, want 1", n)
 		}
 	})
@@ -369,7 +369,7 @@ func TestBodyCap(t *testing.T) {
 		if reply := s.awaitReply(t, 4); reply["result"] == nil {
 			t.Errorf("call under the cap answered %v", reply)
 		}
-		if n := ns.sb.CountRequests("GET", api.PathListCustomers); n != 1 {
+		if n := ns.sb.CountRequests("GET", atomicapi.PathListCustomers); n != 1 {
 			t.Errorf("%d upstream list requests after the call under the cap, want 1", n)
 		}
 	})

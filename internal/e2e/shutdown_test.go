@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 )
 
@@ -30,7 +30,7 @@ func TestGracefulShutdown(t *testing.T) {
 		arrived := make(chan struct{}, 1)
 		ns := startNet(t, netOpts{transport: v.transport, args: v.args, wrap: func(sb *sandbox.Server) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if slow.Load() && r.Method == http.MethodGet && r.URL.Path == api.PathListCustomers {
+				if slow.Load() && r.Method == http.MethodGet && r.URL.Path == atomicapi.PathListCustomers {
 					select {
 					case arrived <- struct{}{}:
 					default:

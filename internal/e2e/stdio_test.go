@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 )
 
@@ -151,8 +151,8 @@ func TestListCustomers(t *testing.T) {
 		before := ts.requestCount()
 		res = ts.callOK(t, "list_customers", map[string]any{"customer_name": "sala"})
 		reqs := ts.sb.Requests()[before:]
-		if len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].Path != atomic.PathListCustomers {
-			t.Fatalf("filtered listing sent %+v, want one GET %s", reqs, atomic.PathListCustomers)
+		if len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].Path != atomicapi.PathListCustomers {
+			t.Fatalf("filtered listing sent %+v, want one GET %s", reqs, atomicapi.PathListCustomers)
 		}
 		q, err := url.ParseQuery(reqs[0].RawQuery)
 		if err != nil || q.Get("customer_name") != "sala" {
@@ -253,7 +253,7 @@ func TestListServicePlans(t *testing.T) {
 			t.Errorf("structured content does not carry price \"1.20\" verbatim: %s", res.RawStructured)
 		}
 		assertContainsAll(t, "plans text", res.Text, "1.20", "AUD", "Test Plan")
-		if n := ts.sb.CountRequests("GET", atomic.PathListServicePlans); n != 1 {
+		if n := ts.sb.CountRequests("GET", atomicapi.PathListServicePlans); n != 1 {
 			t.Errorf("%d plan requests upstream, want 1", n)
 		}
 	})
@@ -329,7 +329,7 @@ func onlyPost(t *testing.T, ts *testServer, n int) map[string]any {
 	var posts [][]byte
 	for _, r := range ts.sb.Requests() {
 		if r.Method == "POST" {
-			if r.Path != atomic.PathCreateCustomer {
+			if r.Path != atomicapi.PathCreateCustomer {
 				t.Errorf("POST to %s", r.Path)
 			}
 			if r.ContentType != "application/json" {
@@ -411,7 +411,7 @@ func TestAPIURLWithPath(t *testing.T) {
 			if n := len(res.Structured["plans"].([]any)); n != 2 {
 				t.Errorf("%d plans through the gateway, want 2", n)
 			}
-			if n := sb.CountRequests("GET", atomic.PathListServicePlans); n != 1 {
+			if n := sb.CountRequests("GET", atomicapi.PathListServicePlans); n != 1 {
 				t.Errorf("%d plan requests reached the API behind the gateway, want 1", n)
 			}
 		})

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 func TestFormats(t *testing.T) {
-	token := atomic.NewToken("super-secret-token")
+	token := atomicapi.NewToken("super-secret-token")
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer

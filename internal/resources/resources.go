@@ -15,7 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // The resource addresses.
@@ -29,16 +29,16 @@ const (
 // limit).
 const maxCompletions = 100
 
-// API is what the resources read; *atomic.Client provides it.
+// API is what the resources read; *atomicapi.Client provides it.
 type API interface {
-	ListCustomers(ctx context.Context, name string) ([]atomic.Customer, error)
-	ListServicePlans(ctx context.Context) ([]atomic.ServicePlan, error)
+	ListCustomers(ctx context.Context, name string) ([]atomicapi.Customer, error)
+	ListServicePlans(ctx context.Context) ([]atomicapi.ServicePlan, error)
 }
 
 // Plans is the body of atomic://service-plans: the same shape as
 // list_service_plans' structured result.
 type Plans struct {
-	Plans []atomic.ServicePlan `json:"plans"`
+	Plans []atomicapi.ServicePlan `json:"plans"`
 }
 
 // Register adds the resources to s.
@@ -53,7 +53,7 @@ func Register(s *server.MCPServer, api API) {
 			return nil, fmt.Errorf("read %s: %w", PlansURI, err)
 		}
 		if plans == nil {
-			plans = []atomic.ServicePlan{}
+			plans = []atomicapi.ServicePlan{}
 		}
 		return jsonContents(PlansURI, Plans{Plans: plans})
 	})
@@ -71,7 +71,7 @@ func Register(s *server.MCPServer, api API) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", req.Params.URI, err)
 		}
-		i := slices.IndexFunc(customers, func(c atomic.Customer) bool { return c.CustomerID == id })
+		i := slices.IndexFunc(customers, func(c atomicapi.Customer) bool { return c.CustomerID == id })
 		if i < 0 {
 			return nil, fmt.Errorf("no customer has customer_id %d: find customer ids with list_customers", id)
 		}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 )
 
@@ -30,7 +30,7 @@ func sandboxAPI(t *testing.T, opts sandbox.Options) API {
 	opts.Token = "t"
 	hs := httptest.NewServer(sandbox.New(opts))
 	t.Cleanup(hs.Close)
-	api, err := atomic.New(atomic.Options{BaseURL: hs.URL, Token: atomic.NewToken("t"), MaxAttempts: 1})
+	api, err := atomicapi.New(atomicapi.Options{BaseURL: hs.URL, Token: atomicapi.NewToken("t"), MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestReadPlans(t *testing.T) {
 			if err := dec.Decode(&got); err != nil {
 				t.Fatalf("%s: %v", text, err)
 			}
-			want := []atomic.ServicePlan{
+			want := []atomicapi.ServicePlan{
 				{PlanID: 123, PlanName: "Acme Plan", Currency: "AUD", PlanType: "SIP Trunk", Price: "1.99"},
 				{PlanID: 134, PlanName: "Test Plan", Currency: "AUD", PlanType: "SMS Plan", Price: "1.20"},
 			}
@@ -179,7 +179,7 @@ func TestReadCustomer(t *testing.T) {
 			if rpcErr != nil {
 				t.Fatal(rpcErr)
 			}
-			var got atomic.Customer
+			var got atomicapi.Customer
 			if err := json.Unmarshal([]byte(text), &got); err != nil {
 				t.Fatal(err)
 			}
@@ -191,7 +191,7 @@ func TestReadCustomer(t *testing.T) {
 }
 
 func TestUpstreamFailureIsReported(t *testing.T) {
-	s := newServer(t, stubAPI{err: &atomic.Error{Kind: atomic.ErrUnavailable, Op: "list customers", Status: 503}})
+	s := newServer(t, stubAPI{err: &atomicapi.Error{Kind: atomicapi.ErrUnavailable, Op: "list customers", Status: 503}})
 	for _, uri := range []string{PlansURI, "atomic://customers/6"} {
 		_, rpcErr := read(t, s, uri)
 		if rpcErr == nil || !strings.Contains(rpcErr.Message, "unavailable") || !strings.Contains(rpcErr.Message, uri) {
@@ -201,14 +201,16 @@ func TestUpstreamFailureIsReported(t *testing.T) {
 }
 
 type stubAPI struct {
-	customers []atomic.Customer
+	customers []atomicapi.Customer
 	err       error
 }
 
-func (s stubAPI) ListCustomers(context.Context, string) ([]atomic.Customer, error) {
+func (s stubAPI) ListCustomers(context.Context, string) ([]atomicapi.Customer, error) {
 	return s.customers, s.err
 }
-func (s stubAPI) ListServicePlans(context.Context) ([]atomic.ServicePlan, error) { return nil, s.err }
+func (s stubAPI) ListServicePlans(context.Context) ([]atomicapi.ServicePlan, error) {
+	return nil, s.err
+}
 
 func completeID(t *testing.T, s *server.MCPServer, uri, arg, value string) (values []string, total int, hasMore bool) {
 	t.Helper()
@@ -233,7 +235,7 @@ func completeID(t *testing.T, s *server.MCPServer, uri, arg, value string) (valu
 }
 
 func TestCompleteCustomerID(t *testing.T) {
-	s := newServer(t, stubAPI{customers: []atomic.Customer{
+	s := newServer(t, stubAPI{customers: []atomicapi.Customer{
 		{CustomerID: 5, CustomerName: "waqi sc01"},
 		{CustomerID: 6, CustomerName: "Redfern Print Co Pty Ltd"},
 		{CustomerID: 16, CustomerName: "Print Hub Redfern"},
@@ -265,7 +267,7 @@ func TestCompleteCustomerID(t *testing.T) {
 func TestCompletionIsBounded(t *testing.T) {
 	var many stubAPI
 	for i := range 300 {
-		many.customers = append(many.customers, atomic.Customer{CustomerID: int64(i + 1), CustomerName: fmt.Sprint("Customer ", i)})
+		many.customers = append(many.customers, atomicapi.Customer{CustomerID: int64(i + 1), CustomerName: fmt.Sprint("Customer ", i)})
 	}
 	values, total, hasMore := completeID(t, newServer(t, many), CustomerTemplate, "customer_id", "")
 	if len(values) != 100 || total != 300 || !hasMore {

@@ -14,7 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // Name is the server's MCP implementation name.
@@ -126,9 +126,9 @@ func failedCalls(log *slog.Logger) server.OnErrorHookFunc {
 func logCalls(log *slog.Logger) server.ToolHandlerMiddleware {
 	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			trace := &atomic.Trace{}
+			trace := &atomicapi.Trace{}
 			start := time.Now()
-			res, err := next(atomic.WithTrace(ctx, trace), req)
+			res, err := next(atomicapi.WithTrace(ctx, trace), req)
 			outcome := "ok"
 			level := slog.LevelInfo
 			switch {

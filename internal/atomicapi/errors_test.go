@@ -1,4 +1,4 @@
-package atomic_test
+package atomicapi_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 func TestErrorMapping(t *testing.T) {
@@ -28,24 +28,24 @@ func TestErrorMapping(t *testing.T) {
 		excludes   []string
 		wantFields map[string][]string
 	}{
-		{name: "401", status: 401, body: `{"message":"Unauthenticated."}`, kind: api.ErrUnauthorized,
+		{name: "401", status: 401, body: `{"message":"Unauthenticated."}`, kind: atomicapi.ErrUnauthorized,
 			contains: []string{"ATOMIC_API_TOKEN", "HTTP 401", "Profile Settings"}, excludes: []string{"Unauthenticated"}},
-		{name: "403", status: 403, body: `Forbidden`, kind: api.ErrUnauthorized,
+		{name: "403", status: 403, body: `Forbidden`, kind: atomicapi.ErrUnauthorized,
 			contains: []string{"ATOMIC_API_TOKEN", "HTTP 403"}},
-		{name: "404", status: 404, body: `{"message":"Customer not found"}`, kind: api.ErrNotFound,
+		{name: "404", status: 404, body: `{"message":"Customer not found"}`, kind: atomicapi.ErrNotFound,
 			contains: []string{"not found", "HTTP 404", "Customer not found"}},
-		{name: "404 HTML", status: 404, body: `<html><body>Not Found BODYTEXT</body></html>`, kind: api.ErrNotFound,
+		{name: "404 HTML", status: 404, body: `<html><body>Not Found BODYTEXT</body></html>`, kind: atomicapi.ErrNotFound,
 			contains: []string{"HTTP 404"}, excludes: []string{"BODYTEXT", "<html"}},
-		{name: "422 Laravel validation", status: 422, body: laravel422, kind: api.ErrValidation,
+		{name: "422 Laravel validation", status: 422, body: laravel422, kind: atomicapi.ErrValidation,
 			contains:   []string{"HTTP 422", "The given data was invalid.", "postcode", "The postcode field is required."},
 			wantFields: map[string][]string{"postcode": {"The postcode field is required."}}},
 		{name: "422 several fields, single-string message", status: 422,
-			body: `{"message":"Invalid.","errors":{"postcode":["Required.","Must be 4 digits."],"country":"Unknown country."}}`, kind: api.ErrValidation,
+			body: `{"message":"Invalid.","errors":{"postcode":["Required.","Must be 4 digits."],"country":"Unknown country."}}`, kind: atomicapi.ErrValidation,
 			contains:   []string{"country: Unknown country.", "postcode: Required. Must be 4 digits."},
 			wantFields: map[string][]string{"postcode": {"Required.", "Must be 4 digits."}, "country": {"Unknown country."}}},
-		{name: "400 with error key", status: 400, body: `{"error":"customer_id must be an integer"}`, kind: api.ErrValidation,
+		{name: "400 with error key", status: 400, body: `{"error":"customer_id must be an integer"}`, kind: atomicapi.ErrValidation,
 			contains: []string{"HTTP 400", "customer_id must be an integer"}},
-		{name: "409", status: 409, body: `{"message":"Customer already exists"}`, kind: api.ErrValidation,
+		{name: "409", status: 409, body: `{"message":"Customer already exists"}`, kind: atomicapi.ErrValidation,
 			contains: []string{"HTTP 409", "Customer already exists"}},
 		{name: "500", status: 500, body: `{"message":"Server Error"}`, kind: nil,
 			contains: []string{"HTTP 500", "Server Error"}},
@@ -53,9 +53,9 @@ func TestErrorMapping(t *testing.T) {
 			contains: []string{"HTTP 500"}, excludes: []string{"Whoops", "<h1>"}},
 		{name: "500 empty", status: 500, body: ``, kind: nil, contains: []string{"HTTP 500"}},
 		{name: "418 unexpected", status: 418, body: `{"message":["not","a","string"]}`, kind: nil, contains: []string{"HTTP 418"}},
-		{name: "control characters cleaned", status: 404, body: `{"message":"line1\nline2\u001b[31mred\ttab"}`, kind: api.ErrNotFound,
+		{name: "control characters cleaned", status: 404, body: `{"message":"line1\nline2\u001b[31mred\ttab"}`, kind: atomicapi.ErrNotFound,
 			contains: []string{"line1 line2"}, excludes: []string{"\n", "\x1b", "\t"}},
-		{name: "long message truncated", status: 404, body: `{"message":"` + strings.Repeat("z", 5000) + `"}`, kind: api.ErrNotFound,
+		{name: "long message truncated", status: 404, body: `{"message":"` + strings.Repeat("z", 5000) + `"}`, kind: atomicapi.ErrNotFound,
 			contains: []string{strings.Repeat("z", 300) + "…"}, excludes: []string{strings.Repeat("z", 301)}},
 	}
 	for _, ep := range endpoints {
@@ -94,7 +94,7 @@ func TestErrorMapping(t *testing.T) {
 
 func TestErrorSentinelsDistinct(t *testing.T) {
 	for i, a := range sentinels {
-		e := &api.Error{Kind: a, Op: "op", Status: 400}
+		e := &atomicapi.Error{Kind: a, Op: "op", Status: 400}
 		for j, b := range sentinels {
 			if errors.Is(e, b) != (i == j) {
 				t.Errorf("errors.Is(Error{Kind:%v}, %v) = %v", a, b, !(i == j))
@@ -102,10 +102,10 @@ func TestErrorSentinelsDistinct(t *testing.T) {
 		}
 	}
 	cause := errors.New("cause")
-	if e := (&api.Error{Kind: api.ErrUnavailable, Err: cause}); !errors.Is(e, cause) {
+	if e := (&atomicapi.Error{Kind: atomicapi.ErrUnavailable, Err: cause}); !errors.Is(e, cause) {
 		t.Error("Unwrap does not expose the cause")
 	}
-	if e := (&api.Error{Kind: api.ErrRateLimited, Op: "x", Status: 429}); !strings.Contains(e.Error(), "retry in a few seconds") {
+	if e := (&atomicapi.Error{Kind: atomicapi.ErrRateLimited, Op: "x", Status: 429}); !strings.Contains(e.Error(), "retry in a few seconds") {
 		t.Errorf("rate limited without Retry-After: %q", e)
 	}
 }
@@ -130,7 +130,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 	type scenario struct {
 		name    string
 		handler func(int, http.ResponseWriter, *http.Request)
-		mod     func(*api.Options)
+		mod     func(*atomicapi.Options)
 		base    string
 	}
 	var scenarios []scenario
@@ -145,13 +145,13 @@ func TestTokenNeverInErrors(t *testing.T) {
 		scenario{name: "HTML 200 echo", handler: fixed(200, "<html>"+testToken+"</html>")},
 		scenario{name: "text 200 echo", handler: fixed(200, testToken)},
 		scenario{name: "echo JSON 200 without a list", handler: fixed(200, echoBody())},
-		scenario{name: "too large", handler: fixed(200, `["`+testToken+strings.Repeat("x", 2000)+`"]`), mod: func(o *api.Options) { o.MaxBodyBytes = 1024 }},
+		scenario{name: "too large", handler: fixed(200, `["`+testToken+strings.Repeat("x", 2000)+`"]`), mod: func(o *atomicapi.Options) { o.MaxBodyBytes = 1024 }},
 		scenario{name: "Retry-After echo", handler: func(_ int, w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Retry-After", testToken)
 			reply(w, 429, echoBody())
 		}},
 		scenario{name: "connection dropped", handler: func(_ int, w http.ResponseWriter, _ *http.Request) { hangUp(w) }},
-		scenario{name: "timeout", handler: slowHandler(nil), mod: func(o *api.Options) { o.RequestTimeout = 30 * time.Millisecond }},
+		scenario{name: "timeout", handler: slowHandler(nil), mod: func(o *atomicapi.Options) { o.RequestTimeout = 30 * time.Millisecond }},
 		scenario{name: "connection refused", base: closedAddress(t)},
 	)
 	for _, ep := range endpoints {
@@ -161,7 +161,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 				if sc.handler != nil {
 					base = newUpstream(t, sc.handler).URL
 				}
-				mods := []func(*api.Options){}
+				mods := []func(*atomicapi.Options){}
 				if sc.mod != nil {
 					mods = append(mods, sc.mod)
 				}
@@ -223,12 +223,12 @@ func TestTokenNeverInMalformedErrors(t *testing.T) {
 }
 
 func TestTokenRedactedWhenPrinted(t *testing.T) {
-	tok := api.NewToken(testToken)
-	opts := api.Options{BaseURL: "https://example.com", Token: tok, Version: "1"}
+	tok := atomicapi.NewToken(testToken)
+	opts := atomicapi.Options{BaseURL: "https://example.com", Token: tok, Version: "1"}
 	holder := struct {
 		Name  string
-		Token api.Token
-		Ptr   *api.Token
+		Token atomicapi.Token
+		Ptr   *atomicapi.Token
 	}{"x", tok, &tok}
 
 	var jsonLog, textLog bytes.Buffer
@@ -249,7 +249,7 @@ func TestTokenRedactedWhenPrinted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jsonMap, err := json.Marshal(map[string]api.Token{"k": tok})
+	jsonMap, err := json.Marshal(map[string]atomicapi.Token{"k": tok})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func TestTokenRedactedWhenPrinted(t *testing.T) {
 		"options %#v":  fmt.Sprintf("%#v", opts),
 		"holder %+v":   fmt.Sprintf("%+v", holder),
 		"holder %#v":   fmt.Sprintf("%#v", holder),
-		"slices":       fmt.Sprintf("%v %+v", []api.Token{tok}, map[string]api.Token{"k": tok}),
+		"slices":       fmt.Sprintf("%v %+v", []atomicapi.Token{tok}, map[string]atomicapi.Token{"k": tok}),
 		"json":         string(jsonTok),
 		"json struct":  string(jsonHolder),
 		"json map":     string(jsonMap),
@@ -305,7 +305,7 @@ func TestTokenRedactedWhenPrinted(t *testing.T) {
 	if rec["token"] != "[REDACTED]" {
 		t.Errorf("slog JSON token attribute = %#v, want \"[REDACTED]\"", rec["token"])
 	}
-	if tok.IsZero() || !api.NewToken("").IsZero() || !(api.Token{}).IsZero() {
+	if tok.IsZero() || !atomicapi.NewToken("").IsZero() || !(atomicapi.Token{}).IsZero() {
 		t.Error("IsZero is wrong")
 	}
 }

@@ -1,7 +1,7 @@
 // Package atomic is the client for Atom Telecom's Atomic API: the four
 // customer and service-plan endpoints, with retries, tolerant decoding and
 // typed errors. One Client is shared by every MCP tool.
-package atomic
+package atomicapi
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package atomic
+package atomicapi
 
 // Hooks for the external tests: how many callers wait on a flight, and how
 // many answers are cached.

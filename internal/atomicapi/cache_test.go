@@ -1,4 +1,4 @@
-package atomic_test
+package atomicapi_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // fakeClock is a goroutine-safe clock the tests move by hand.
@@ -72,13 +72,13 @@ func newAPIUpstream(t *testing.T) *apiUpstream {
 			return
 		}
 		switch r.URL.Path {
-		case api.PathListCustomers:
+		case atomicapi.PathListCustomers:
 			reply(w, 200, `[`+customerJSON(n)+`]`)
-		case api.PathListServicePlans:
+		case atomicapi.PathListServicePlans:
 			reply(w, 200, `[{"plan_id":`+strconv.Itoa(n)+`,"price":"1.00"}]`)
-		case api.PathCreateCustomer:
+		case atomicapi.PathCreateCustomer:
 			reply(w, 200, docCreated)
-		case api.PathDeleteCustomer:
+		case atomicapi.PathDeleteCustomer:
 			reply(w, 200, docDeleted)
 		}
 	})
@@ -103,23 +103,23 @@ func (a *apiUpstream) fail(path string, status int) {
 func (a *apiUpstream) lists(name string) int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.counts[api.PathListCustomers+"?"+name]
+	return a.counts[atomicapi.PathListCustomers+"?"+name]
 }
 
 func (a *apiUpstream) plans() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.counts[api.PathListServicePlans+"?"]
+	return a.counts[atomicapi.PathListServicePlans+"?"]
 }
 
-func newCached(t *testing.T, up *apiUpstream, opts api.CacheOptions, mods ...func(*api.Options)) *api.Cached {
+func newCached(t *testing.T, up *apiUpstream, opts atomicapi.CacheOptions, mods ...func(*atomicapi.Options)) *atomicapi.Cached {
 	t.Helper()
-	return api.NewCached(newClient(t, up.URL, mods...), opts)
+	return atomicapi.NewCached(newClient(t, up.URL, mods...), opts)
 }
 
 // patient gives requests far longer than the tests wait, so that an
 // aborted request can only have been aborted by the cache.
-func patient(o *api.Options) {
+func patient(o *atomicapi.Options) {
 	o.RequestTimeout = 30 * time.Second
 	o.CallDeadline = 30 * time.Second
 }
@@ -136,9 +136,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-var defaultTTLs = api.CacheOptions{PlansTTL: api.DefaultPlansTTL, CustomersTTL: api.DefaultCustomersTTL}
+var defaultTTLs = atomicapi.CacheOptions{PlansTTL: atomicapi.DefaultPlansTTL, CustomersTTL: atomicapi.DefaultCustomersTTL}
 
-func firstID(cs []api.Customer) int64 {
+func firstID(cs []atomicapi.Customer) int64 {
 	if len(cs) == 0 {
 		return -1
 	}
@@ -150,7 +150,7 @@ func firstID(cs []api.Customer) int64 {
 // and endpoints are separate requests.
 func TestCachedCoalescesConcurrentLists(t *testing.T) {
 	const n = 20
-	for _, opts := range []api.CacheOptions{defaultTTLs, {}} {
+	for _, opts := range []atomicapi.CacheOptions{defaultTTLs, {}} {
 		t.Run("customers TTL "+opts.CustomersTTL.String(), func(t *testing.T) {
 			up := newAPIUpstream(t)
 			c := newCached(t, up, opts)
@@ -183,7 +183,7 @@ func TestCachedCoalescesConcurrentLists(t *testing.T) {
 				})
 			}
 			eventually(t, "every caller waits on its flight", func() bool {
-				return api.CustomerWaiters(c, "acme") == n && api.CustomerWaiters(c, "") == n && api.PlanWaiters(c) == n
+				return atomicapi.CustomerWaiters(c, "acme") == n && atomicapi.CustomerWaiters(c, "") == n && atomicapi.PlanWaiters(c) == n
 			})
 			release()
 			wg.Wait()
@@ -216,24 +216,24 @@ func TestCachedCoalescesConcurrentLists(t *testing.T) {
 func TestCachedTTL(t *testing.T) {
 	tests := []struct {
 		name     string
-		opts     api.CacheOptions
-		call     func(*api.Cached) error
+		opts     atomicapi.CacheOptions
+		call     func(*atomicapi.Cached) error
 		requests func(*apiUpstream) int
 		ttl      time.Duration
 	}{
-		{"customers", defaultTTLs, func(c *api.Cached) error {
+		{"customers", defaultTTLs, func(c *atomicapi.Cached) error {
 			_, err := c.ListCustomers(context.Background(), "acme")
 			return err
-		}, func(u *apiUpstream) int { return u.lists("acme") }, api.DefaultCustomersTTL},
-		{"plans", defaultTTLs, func(c *api.Cached) error {
+		}, func(u *apiUpstream) int { return u.lists("acme") }, atomicapi.DefaultCustomersTTL},
+		{"plans", defaultTTLs, func(c *atomicapi.Cached) error {
 			_, err := c.ListServicePlans(context.Background())
 			return err
-		}, func(u *apiUpstream) int { return u.plans() }, api.DefaultPlansTTL},
-		{"customers disabled", api.CacheOptions{PlansTTL: time.Hour, CustomersTTL: 0}, func(c *api.Cached) error {
+		}, func(u *apiUpstream) int { return u.plans() }, atomicapi.DefaultPlansTTL},
+		{"customers disabled", atomicapi.CacheOptions{PlansTTL: time.Hour, CustomersTTL: 0}, func(c *atomicapi.Cached) error {
 			_, err := c.ListCustomers(context.Background(), "acme")
 			return err
 		}, func(u *apiUpstream) int { return u.lists("acme") }, 0},
-		{"plans disabled", api.CacheOptions{PlansTTL: -time.Second, CustomersTTL: time.Hour}, func(c *api.Cached) error {
+		{"plans disabled", atomicapi.CacheOptions{PlansTTL: -time.Second, CustomersTTL: time.Hour}, func(c *atomicapi.Cached) error {
 			_, err := c.ListServicePlans(context.Background())
 			return err
 		}, func(u *apiUpstream) int { return u.plans() }, 0},
@@ -293,15 +293,15 @@ func TestCachedFiltersAreSeparate(t *testing.T) {
 func TestCachedFiltersBounded(t *testing.T) {
 	up := newAPIUpstream(t)
 	c := newCached(t, up, defaultTTLs)
-	for i := range 3 * api.MaxCachedFilters {
+	for i := range 3 * atomicapi.MaxCachedFilters {
 		if _, err := c.ListCustomers(context.Background(), "f"+strconv.Itoa(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := api.CachedFilters(c); got > api.MaxCachedFilters {
-		t.Errorf("%d filters cached, want at most %d", got, api.MaxCachedFilters)
+	if got := atomicapi.CachedFilters(c); got > atomicapi.MaxCachedFilters {
+		t.Errorf("%d filters cached, want at most %d", got, atomicapi.MaxCachedFilters)
 	}
-	last := "f" + strconv.Itoa(3*api.MaxCachedFilters-1)
+	last := "f" + strconv.Itoa(3*atomicapi.MaxCachedFilters-1)
 	if _, err := c.ListCustomers(context.Background(), last); err != nil {
 		t.Fatal(err)
 	}
@@ -314,11 +314,11 @@ func TestCachedFiltersBounded(t *testing.T) {
 // cache, succeeded, refused or of unknown outcome, the next customer list
 // goes upstream; the plans stay cached.
 func TestCachedWritesInvalidate(t *testing.T) {
-	create := func(ctx context.Context, c *api.Cached) error {
-		_, err := c.CreateCustomer(ctx, api.NewCustomer{CustomerName: "ABC", Nickname: "ABC", Addr1: "1 St", Postcode: "4000", Country: "Australia"})
+	create := func(ctx context.Context, c *atomicapi.Cached) error {
+		_, err := c.CreateCustomer(ctx, atomicapi.NewCustomer{CustomerName: "ABC", Nickname: "ABC", Addr1: "1 St", Postcode: "4000", Country: "Australia"})
 		return err
 	}
-	del := func(ctx context.Context, c *api.Cached) error {
+	del := func(ctx context.Context, c *atomicapi.Cached) error {
 		_, err := c.DeleteCustomer(ctx, 1)
 		return err
 	}
@@ -326,15 +326,15 @@ func TestCachedWritesInvalidate(t *testing.T) {
 		name    string
 		path    string
 		status  int // 0: success; -1: the connection drops (outcome unknown)
-		write   func(context.Context, *api.Cached) error
+		write   func(context.Context, *atomicapi.Cached) error
 		wantErr bool
 	}{
-		{"create succeeds", api.PathCreateCustomer, 0, create, false},
-		{"create refused", api.PathCreateCustomer, 422, create, true},
-		{"create outcome unknown", api.PathCreateCustomer, -1, create, true},
-		{"delete succeeds", api.PathDeleteCustomer, 0, del, false},
-		{"delete not found", api.PathDeleteCustomer, 404, del, true},
-		{"delete outcome unknown", api.PathDeleteCustomer, -1, del, true},
+		{"create succeeds", atomicapi.PathCreateCustomer, 0, create, false},
+		{"create refused", atomicapi.PathCreateCustomer, 422, create, true},
+		{"create outcome unknown", atomicapi.PathCreateCustomer, -1, create, true},
+		{"delete succeeds", atomicapi.PathDeleteCustomer, 0, del, false},
+		{"delete not found", atomicapi.PathDeleteCustomer, 404, del, true},
+		{"delete outcome unknown", atomicapi.PathDeleteCustomer, -1, del, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -392,7 +392,7 @@ func TestCachedInvalidationDuringFetch(t *testing.T) {
 		}
 		before <- firstID(cs)
 	}()
-	eventually(t, "the first list is in flight", func() bool { return api.CustomerWaiters(c, "") == 1 })
+	eventually(t, "the first list is in flight", func() bool { return atomicapi.CustomerWaiters(c, "") == 1 })
 
 	if _, err := c.DeleteCustomer(ctx, 1); err != nil {
 		t.Fatal(err)
@@ -435,7 +435,7 @@ func TestCachedStaleFetchNotStored(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	eventually(t, "the list is in flight", func() bool { return api.CustomerWaiters(c, "") == 1 })
+	eventually(t, "the list is in flight", func() bool { return atomicapi.CustomerWaiters(c, "") == 1 })
 	if _, err := c.DeleteCustomer(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -486,7 +486,7 @@ func TestCachedCancellation(t *testing.T) {
 					cancel()
 				}
 			}()
-			eventually(t, "every caller waits", func() bool { return api.CustomerWaiters(c, "acme") == tt.callers })
+			eventually(t, "every caller waits", func() bool { return atomicapi.CustomerWaiters(c, "acme") == tt.callers })
 
 			for i := range tt.cancel {
 				start := time.Now()
@@ -554,7 +554,7 @@ func TestCachedCallerDeadline(t *testing.T) {
 	if el := time.Since(start); el > time.Second {
 		t.Errorf("took %v with a 100ms deadline", el)
 	}
-	wantKind(t, err, api.ErrUnavailable)
+	wantKind(t, err, atomicapi.ErrUnavailable)
 	select {
 	case <-up.aborted:
 	case <-time.After(time.Second):
@@ -565,12 +565,12 @@ func TestCachedCallerDeadline(t *testing.T) {
 // TestCachedErrorsNotCached: a failed fetch is not reused; the next call
 // asks again, and its success is cached.
 func TestCachedErrorsNotCached(t *testing.T) {
-	for _, path := range []string{api.PathListCustomers, api.PathListServicePlans} {
+	for _, path := range []string{atomicapi.PathListCustomers, atomicapi.PathListServicePlans} {
 		t.Run(path, func(t *testing.T) {
 			up := newAPIUpstream(t)
 			c := newCached(t, up, defaultTTLs)
 			call := func() error {
-				if path == api.PathListCustomers {
+				if path == atomicapi.PathListCustomers {
 					_, err := c.ListCustomers(context.Background(), "")
 					return err
 				}
@@ -578,7 +578,7 @@ func TestCachedErrorsNotCached(t *testing.T) {
 				return err
 			}
 			requests := func() int {
-				if path == api.PathListCustomers {
+				if path == atomicapi.PathListCustomers {
 					return up.lists("")
 				}
 				return up.plans()
@@ -605,11 +605,11 @@ func TestCachedErrorsNotCached(t *testing.T) {
 func TestCachedFlightKeepsCallerValues(t *testing.T) {
 	up := newAPIUpstream(t)
 	c := newCached(t, up, defaultTTLs)
-	var first, second api.Trace
-	if _, err := c.ListCustomers(api.WithTrace(context.Background(), &first), ""); err != nil {
+	var first, second atomicapi.Trace
+	if _, err := c.ListCustomers(atomicapi.WithTrace(context.Background(), &first), ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ListCustomers(api.WithTrace(context.Background(), &second), ""); err != nil {
+	if _, err := c.ListCustomers(atomicapi.WithTrace(context.Background(), &second), ""); err != nil {
 		t.Fatal(err)
 	}
 	if first.Requests() != 1 || first.LastStatus() != 200 {
@@ -625,12 +625,12 @@ func TestCachedFlightKeepsCallerValues(t *testing.T) {
 func TestCachedSlicesAreClipped(t *testing.T) {
 	// A brace in a value makes the decoder's capacity estimate too large.
 	up := newUpstream(t, fixed(200, `[{"customer_id":1,"customer_name":"{curly}"}]`))
-	c := api.NewCached(newClient(t, up.URL), defaultTTLs)
+	c := atomicapi.NewCached(newClient(t, up.URL), defaultTTLs)
 	a, err := c.ListCustomers(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = append(a, api.Customer{CustomerID: 999})
+	_ = append(a, atomicapi.Customer{CustomerID: 999})
 	b, err := c.ListCustomers(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)

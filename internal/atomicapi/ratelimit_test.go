@@ -1,4 +1,4 @@
-package atomic_test
+package atomicapi_test
 
 import (
 	"context"
@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // The limiter's arithmetic is tested on a fake clock (TestLimiterReserve);
 // these tests check it is in the request path, with real time and wide
 // tolerances.
 
-func limited(rate float64, burst int) func(*api.Options) {
-	return func(o *api.Options) { o.RateLimit, o.RateBurst = rate, burst }
+func limited(rate float64, burst int) func(*atomicapi.Options) {
+	return func(o *atomicapi.Options) { o.RateLimit, o.RateBurst = rate, burst }
 }
 
 // arrivals records when each request reached the upstream.
@@ -123,17 +123,17 @@ func TestRateLimitBeyondDeadline(t *testing.T) {
 		t.Run(ep.name, func(t *testing.T) {
 			up := newUpstream(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 				switch r.URL.Path {
-				case api.PathListServicePlans:
+				case atomicapi.PathListServicePlans:
 					reply(w, 200, docPlans)
-				case api.PathCreateCustomer:
+				case atomicapi.PathCreateCustomer:
 					reply(w, 200, docCreated)
-				case api.PathDeleteCustomer:
+				case atomicapi.PathDeleteCustomer:
 					reply(w, 200, docDeleted)
 				default:
 					reply(w, 200, docCustomerList)
 				}
 			})
-			c := newClient(t, up.URL, limited(1, 1), func(o *api.Options) {
+			c := newClient(t, up.URL, limited(1, 1), func(o *atomicapi.Options) {
 				o.CallDeadline = 500 * time.Millisecond
 				o.BaseBackoff = 200 * time.Millisecond // a retry of the refusal would show
 			})
@@ -145,7 +145,7 @@ func TestRateLimitBeyondDeadline(t *testing.T) {
 			if el := time.Since(start); el > 100*time.Millisecond {
 				t.Errorf("took %v; a turn beyond the deadline should be refused at once", el)
 			}
-			ae := wantKind(t, err, api.ErrRateLimited)
+			ae := wantKind(t, err, atomicapi.ErrRateLimited)
 			if ae.Status != 0 || ae.RetryAfter < 800*time.Millisecond || ae.RetryAfter > time.Second {
 				t.Errorf("Status %d, RetryAfter %v; want 0 and about 1s", ae.Status, ae.RetryAfter)
 			}
@@ -192,7 +192,7 @@ func TestRateLimitCallerCancelsWhileWaiting(t *testing.T) {
 func TestRateLimitDefaults(t *testing.T) {
 	tests := []struct {
 		name     string
-		mod      func(*api.Options)
+		mod      func(*atomicapi.Options)
 		min, max time.Duration
 	}{
 		// 10 at once, then 2 at 100 ms each.

@@ -1,4 +1,4 @@
-package atomic_test
+package atomicapi_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // The documented example answers, verbatim from customers.txt.
@@ -76,31 +76,31 @@ const (
 }`
 )
 
-var docCustomer = api.Customer{
+var docCustomer = atomicapi.Customer{
 	CustomerID: 5, CustomerName: "waqi sc01", AccountNumber: "12345", Nickname: "test 01", ABN: "123455",
 	Addr1: "test sc01", Postcode: "3000", City: "MELBOURNE", Region: "Victoria", Country: "Australia",
 	CreatedDate: "2022-07-25 02:42:02",
 }
 
 func TestNewValidatesOptions(t *testing.T) {
-	tok := api.NewToken(testToken)
+	tok := atomicapi.NewToken(testToken)
 	tests := []struct {
 		name    string
-		opts    api.Options
+		opts    atomicapi.Options
 		wantErr string
 	}{
-		{"defaults to production URL", api.Options{Token: tok}, ""},
-		{"http URL", api.Options{BaseURL: "http://127.0.0.1:8080", Token: tok}, ""},
-		{"https URL with path and slash", api.Options{BaseURL: "https://example.com/prefix/", Token: tok}, ""},
-		{"no token", api.Options{BaseURL: "https://example.com"}, "no access token"},
-		{"ftp URL", api.Options{BaseURL: "ftp://example.com", Token: tok}, "not an http(s) URL"},
-		{"no host", api.Options{BaseURL: "https://", Token: tok}, "not an http(s) URL"},
-		{"not a URL", api.Options{BaseURL: "example.com", Token: tok}, "not an http(s) URL"},
-		{"bad escape", api.Options{BaseURL: "http://exa mple.com/%zz", Token: tok}, "not an http(s) URL"},
+		{"defaults to production URL", atomicapi.Options{Token: tok}, ""},
+		{"http URL", atomicapi.Options{BaseURL: "http://127.0.0.1:8080", Token: tok}, ""},
+		{"https URL with path and slash", atomicapi.Options{BaseURL: "https://example.com/prefix/", Token: tok}, ""},
+		{"no token", atomicapi.Options{BaseURL: "https://example.com"}, "no access token"},
+		{"ftp URL", atomicapi.Options{BaseURL: "ftp://example.com", Token: tok}, "not an http(s) URL"},
+		{"no host", atomicapi.Options{BaseURL: "https://", Token: tok}, "not an http(s) URL"},
+		{"not a URL", atomicapi.Options{BaseURL: "example.com", Token: tok}, "not an http(s) URL"},
+		{"bad escape", atomicapi.Options{BaseURL: "http://exa mple.com/%zz", Token: tok}, "not an http(s) URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := api.New(tt.opts)
+			c, err := atomicapi.New(tt.opts)
 			if tt.wantErr == "" {
 				if err != nil || c == nil {
 					t.Fatalf("New: %v", err)
@@ -118,14 +118,14 @@ func TestNewValidatesOptions(t *testing.T) {
 // TestRequestsAsDocumented checks, for every endpoint, the exact request that
 // reaches the upstream and the decoded answer the caller gets.
 func TestRequestsAsDocumented(t *testing.T) {
-	full := api.NewCustomer{
+	full := atomicapi.NewCustomer{
 		CustomerName: "ABC Pty Ltd", Nickname: "ABC", Addr1: "123 Some Street", Postcode: "4000", Country: "Australia",
 		ABN: "51 824 753 556", Addr2: "Level 2", City: "Brisbane", Region: "QLD", Website: "https://abc.example",
 	}
 	tests := []struct {
 		name      string
 		answer    string
-		call      func(context.Context, *api.Client) (any, error)
+		call      func(context.Context, *atomicapi.Client) (any, error)
 		method    string
 		path      string
 		rawQuery  string            // exact encoded query
@@ -135,64 +135,68 @@ func TestRequestsAsDocumented(t *testing.T) {
 	}{
 		{
 			name: "list customers, all", answer: docCustomerList,
-			call:   func(ctx context.Context, c *api.Client) (any, error) { return c.ListCustomers(ctx, "") },
+			call:   func(ctx context.Context, c *atomicapi.Client) (any, error) { return c.ListCustomers(ctx, "") },
 			method: "GET", path: "/api/atomic/customer/list", rawQuery: "", query: map[string]string{},
-			wantValue: []api.Customer{docCustomer},
+			wantValue: []atomicapi.Customer{docCustomer},
 		},
 		{
 			name: "list customers by partial name", answer: docCustomerList,
-			call:   func(ctx context.Context, c *api.Client) (any, error) { return c.ListCustomers(ctx, "waqi sc&x=1") },
+			call: func(ctx context.Context, c *atomicapi.Client) (any, error) {
+				return c.ListCustomers(ctx, "waqi sc&x=1")
+			},
 			method: "GET", path: "/api/atomic/customer/list", rawQuery: "customer_name=waqi+sc%26x%3D1",
 			query:     map[string]string{"customer_name": "waqi sc&x=1"},
-			wantValue: []api.Customer{docCustomer},
+			wantValue: []atomicapi.Customer{docCustomer},
 		},
 		{
 			name: "list service plans", answer: docPlans,
-			call:   func(ctx context.Context, c *api.Client) (any, error) { return c.ListServicePlans(ctx) },
+			call:   func(ctx context.Context, c *atomicapi.Client) (any, error) { return c.ListServicePlans(ctx) },
 			method: "GET", path: "/api/atomic/service_plan/list", rawQuery: "", query: map[string]string{},
-			wantValue: []api.ServicePlan{
+			wantValue: []atomicapi.ServicePlan{
 				{PlanID: 123, PlanName: "Acme Plan", Currency: "AUD", PlanType: "SIP Trunk", Price: "1.99"},
 				{PlanID: 134, PlanName: "Test Plan", Currency: "AUD", PlanType: "SMS Plan", Price: "1.20"},
 			},
 		},
 		{
 			name: "create customer, required fields only", answer: docCreated,
-			call: func(ctx context.Context, c *api.Client) (any, error) {
-				return c.CreateCustomer(ctx, api.NewCustomer{CustomerName: "ABC", Nickname: "ABC", Addr1: "123 Some Street", Postcode: "4000", Country: "Australia"})
+			call: func(ctx context.Context, c *atomicapi.Client) (any, error) {
+				return c.CreateCustomer(ctx, atomicapi.NewCustomer{CustomerName: "ABC", Nickname: "ABC", Addr1: "123 Some Street", Postcode: "4000", Country: "Australia"})
 			},
 			method: "POST", path: "/api/atomic/customer/create", query: map[string]string{},
 			body: map[string]any{"customer_name": "ABC", "nickname": "ABC", "addr_1": "123 Some Street", "postcode": "4000", "country": "Australia"},
-			wantValue: &api.Customer{
+			wantValue: &atomicapi.Customer{
 				CustomerID: 5, CustomerName: "ABC", AccountNumber: "12345", Nickname: "ABC", Addr1: "123 Some Street",
 				Postcode: "4000", Country: "Australia", CreatedDate: "2025-02-19 11:15:27",
 			},
 		},
 		{
 			name: "create customer, every field", answer: docCreated,
-			call:   func(ctx context.Context, c *api.Client) (any, error) { return c.CreateCustomer(ctx, full) },
+			call:   func(ctx context.Context, c *atomicapi.Client) (any, error) { return c.CreateCustomer(ctx, full) },
 			method: "POST", path: "/api/atomic/customer/create", query: map[string]string{},
 			body: map[string]any{
 				"customer_name": "ABC Pty Ltd", "nickname": "ABC", "addr_1": "123 Some Street", "postcode": "4000", "country": "Australia",
 				"abn": "51 824 753 556", "addr_2": "Level 2", "city": "Brisbane", "region": "QLD", "website": "https://abc.example",
 			},
-			wantValue: &api.Customer{
+			wantValue: &atomicapi.Customer{
 				CustomerID: 5, CustomerName: "ABC", AccountNumber: "12345", Nickname: "ABC", Addr1: "123 Some Street",
 				Postcode: "4000", Country: "Australia", CreatedDate: "2025-02-19 11:15:27",
 			},
 		},
 		{
 			name: "delete customer", answer: docDeleted,
-			call:   func(ctx context.Context, c *api.Client) (any, error) { return c.DeleteCustomer(ctx, 1) },
+			call:   func(ctx context.Context, c *atomicapi.Client) (any, error) { return c.DeleteCustomer(ctx, 1) },
 			method: "DELETE", path: "/api/atomic/customer/delete", query: map[string]string{},
 			body:      map[string]any{"customer_id": json.Number("1")},
-			wantValue: &api.Deletion{Status: "DELETED", CustomerID: 1, CustomerName: "Test Customer"},
+			wantValue: &atomicapi.Deletion{Status: "DELETED", CustomerID: 1, CustomerName: "Test Customer"},
 		},
 		{
 			name: "delete customer with an id beyond float precision", answer: `{"status":"DELETED","customer_id":9007199254740993,"customer_name":"Big"}`,
-			call:   func(ctx context.Context, c *api.Client) (any, error) { return c.DeleteCustomer(ctx, 9007199254740993) },
+			call: func(ctx context.Context, c *atomicapi.Client) (any, error) {
+				return c.DeleteCustomer(ctx, 9007199254740993)
+			},
 			method: "DELETE", path: "/api/atomic/customer/delete", query: map[string]string{},
 			body:      map[string]any{"customer_id": json.Number("9007199254740993")},
-			wantValue: &api.Deletion{Status: "DELETED", CustomerID: 9007199254740993, CustomerName: "Big"},
+			wantValue: &atomicapi.Deletion{Status: "DELETED", CustomerID: 9007199254740993, CustomerName: "Big"},
 		},
 	}
 	for _, tt := range tests {
@@ -263,7 +267,7 @@ func TestRequestsAsDocumented(t *testing.T) {
 
 func TestUserAgentAndBasePath(t *testing.T) {
 	up := newUpstream(t, fixed(200, `[]`))
-	c := newClient(t, up.URL+"/proxy/atomic/", func(o *api.Options) { o.Version = "" })
+	c := newClient(t, up.URL+"/proxy/atomic/", func(o *atomicapi.Options) { o.Version = "" })
 	got, err := c.ListServicePlans(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -291,7 +295,7 @@ func failThen(fails, status int, retryAfter string) func(int, http.ResponseWrite
 			reply(w, status, `{"message":"try later"}`)
 			return
 		}
-		if r.URL.Path == api.PathListServicePlans {
+		if r.URL.Path == atomicapi.PathListServicePlans {
 			reply(w, 200, docPlans)
 			return
 		}
@@ -304,10 +308,10 @@ func TestGetRetriesTransientFailures(t *testing.T) {
 		status int
 		kind   error
 	}{
-		{503, api.ErrUnavailable},
-		{502, api.ErrUnavailable},
-		{504, api.ErrUnavailable},
-		{429, api.ErrRateLimited},
+		{503, atomicapi.ErrUnavailable},
+		{502, atomicapi.ErrUnavailable},
+		{504, atomicapi.ErrUnavailable},
+		{429, atomicapi.ErrRateLimited},
 	}
 	for _, ep := range getEndpoints() {
 		for _, tt := range tests {
@@ -346,9 +350,9 @@ func TestGetRetriesTransientFailures(t *testing.T) {
 
 func TestMaxAttemptsOption(t *testing.T) {
 	up := newUpstream(t, failThen(1000, 503, ""))
-	c := newClient(t, up.URL, func(o *api.Options) { o.MaxAttempts = 5 })
+	c := newClient(t, up.URL, func(o *atomicapi.Options) { o.MaxAttempts = 5 })
 	_, err := c.ListCustomers(context.Background(), "")
-	wantKind(t, err, api.ErrUnavailable)
+	wantKind(t, err, atomicapi.ErrUnavailable)
 	if got := up.count(); got != 5 {
 		t.Errorf("%d attempts, want MaxAttempts=5", got)
 	}
@@ -359,12 +363,12 @@ func TestGetNotRetriedOnPermanentFailures(t *testing.T) {
 		status int
 		kind   error
 	}{
-		{400, api.ErrValidation},
-		{401, api.ErrUnauthorized},
-		{403, api.ErrUnauthorized},
-		{404, api.ErrNotFound},
-		{409, api.ErrValidation},
-		{422, api.ErrValidation},
+		{400, atomicapi.ErrValidation},
+		{401, atomicapi.ErrUnauthorized},
+		{403, atomicapi.ErrUnauthorized},
+		{404, atomicapi.ErrNotFound},
+		{409, atomicapi.ErrValidation},
+		{422, atomicapi.ErrValidation},
 		{500, nil},
 	}
 	for _, ep := range getEndpoints() {
@@ -392,15 +396,15 @@ func TestSendNeverRetried(t *testing.T) {
 		handler func(int, http.ResponseWriter, *http.Request)
 		kind    error
 	}{
-		{"503", fixed(503, `{"message":"down"}`), api.ErrUnavailable},
-		{"502", fixed(502, `<html>bad gateway</html>`), api.ErrUnavailable},
-		{"504", fixed(504, ``), api.ErrUnavailable},
-		{"429", fixed(429, `{"message":"slow down"}`), api.ErrRateLimited},
+		{"503", fixed(503, `{"message":"down"}`), atomicapi.ErrUnavailable},
+		{"502", fixed(502, `<html>bad gateway</html>`), atomicapi.ErrUnavailable},
+		{"504", fixed(504, ``), atomicapi.ErrUnavailable},
+		{"429", fixed(429, `{"message":"slow down"}`), atomicapi.ErrRateLimited},
 		{"429 with short Retry-After", func(_ int, w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Retry-After", "0")
 			reply(w, 429, `{}`)
-		}, api.ErrRateLimited},
-		{"connection dropped after the request arrived", func(_ int, w http.ResponseWriter, _ *http.Request) { hangUp(w) }, api.ErrUnavailable},
+		}, atomicapi.ErrRateLimited},
+		{"connection dropped after the request arrived", func(_ int, w http.ResponseWriter, _ *http.Request) { hangUp(w) }, atomicapi.ErrUnavailable},
 	}
 	for _, ep := range sendEndpoints() {
 		for _, tt := range tests {
@@ -446,8 +450,8 @@ func TestConnectionRefused(t *testing.T) {
 	for _, ep := range endpoints {
 		t.Run(ep.name, func(t *testing.T) {
 			ct := &countingTransport{rt: http.DefaultTransport.(*http.Transport).Clone()}
-			c := newClient(t, base, func(o *api.Options) { o.HTTPClient = &http.Client{Transport: ct} })
-			ae := wantKind(t, ep.call(context.Background(), c), api.ErrUnavailable)
+			c := newClient(t, base, func(o *atomicapi.Options) { o.HTTPClient = &http.Client{Transport: ct} })
+			ae := wantKind(t, ep.call(context.Background(), c), atomicapi.ErrUnavailable)
 			if ae.Status != 0 {
 				t.Errorf("Status %d, want 0 when no answer arrived", ae.Status)
 			}
@@ -491,9 +495,9 @@ func TestSlowServerTimesOut(t *testing.T) {
 		t.Run(ep.name, func(t *testing.T) {
 			t.Parallel()
 			up := newUpstream(t, slowHandler(nil))
-			c := newClient(t, up.URL, func(o *api.Options) { o.RequestTimeout = 50 * time.Millisecond })
+			c := newClient(t, up.URL, func(o *atomicapi.Options) { o.RequestTimeout = 50 * time.Millisecond })
 			start := time.Now()
-			ae := wantKind(t, ep.call(context.Background(), c), api.ErrUnavailable)
+			ae := wantKind(t, ep.call(context.Background(), c), atomicapi.ErrUnavailable)
 			if el := time.Since(start); el > 2*time.Second {
 				t.Errorf("took %v with a 50ms RequestTimeout", el)
 			}
@@ -513,13 +517,13 @@ func TestSlowServerTimesOut(t *testing.T) {
 
 func TestCallDeadlineBoundsWholeCall(t *testing.T) {
 	up := newUpstream(t, slowHandler(nil))
-	c := newClient(t, up.URL, func(o *api.Options) {
+	c := newClient(t, up.URL, func(o *atomicapi.Options) {
 		o.RequestTimeout = time.Second
 		o.CallDeadline = 150 * time.Millisecond
 	})
 	start := time.Now()
 	_, err := c.ListCustomers(context.Background(), "")
-	wantKind(t, err, api.ErrUnavailable)
+	wantKind(t, err, atomicapi.ErrUnavailable)
 	if el := time.Since(start); el > time.Second {
 		t.Errorf("took %v with a 150ms CallDeadline", el)
 	}
@@ -619,7 +623,7 @@ func TestCallerCancelDuringRetryWait(t *testing.T) {
 func TestRetryAfterHonoured(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, failThen(1, 429, "1"))
-	c := newClient(t, up.URL, func(o *api.Options) { o.CallDeadline = 5 * time.Second })
+	c := newClient(t, up.URL, func(o *atomicapi.Options) { o.CallDeadline = 5 * time.Second })
 	start := time.Now()
 	got, err := c.ListCustomers(context.Background(), "")
 	el := time.Since(start)
@@ -652,13 +656,13 @@ func TestRetryAfterBeyondDeadline(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(ep.name+"/"+tt.name, func(t *testing.T) {
 				up := newUpstream(t, failThen(1000, 429, tt.retryAfter))
-				c := newClient(t, up.URL, func(o *api.Options) { o.CallDeadline = 2 * time.Second })
+				c := newClient(t, up.URL, func(o *atomicapi.Options) { o.CallDeadline = 2 * time.Second })
 				start := time.Now()
 				err := ep.call(context.Background(), c)
 				if el := time.Since(start); el > 500*time.Millisecond {
 					t.Errorf("took %v; a Retry-After beyond the deadline should return at once", el)
 				}
-				ae := wantKind(t, err, api.ErrRateLimited)
+				ae := wantKind(t, err, atomicapi.ErrRateLimited)
 				if ae.RetryAfter < tt.min || ae.RetryAfter > tt.max {
 					t.Errorf("RetryAfter %v, want within [%v, %v]", ae.RetryAfter, tt.min, tt.max)
 				}
@@ -765,7 +769,7 @@ func TestListPlansFollowsPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []api.ServicePlan{{PlanID: 1, Price: "1.00"}, {PlanID: 2, Price: "2.00"}, {PlanID: 3, Price: "3.10"}}
+	want := []atomicapi.ServicePlan{{PlanID: 1, Price: "1.00"}, {PlanID: 2, Price: "2.00"}, {PlanID: 3, Price: "3.10"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
@@ -844,7 +848,7 @@ func TestListPagingThatNeverAdvances(t *testing.T) {
 	}
 	if err != nil {
 		// Refusing the answer is acceptable too; looping is not.
-		wantKind(t, err, api.ErrMalformed)
+		wantKind(t, err, atomicapi.ErrMalformed)
 		return
 	}
 	t.Run("no duplicates", func(t *testing.T) {
@@ -873,8 +877,8 @@ func TestListPageFailureFailsTheList(t *testing.T) {
 			}
 			reply(w, 200, page2)
 		}, nil, 3},
-		{"not found", func(int, http.ResponseWriter) {}, api.ErrNotFound, 2},
-		{"html", func(int, http.ResponseWriter) {}, api.ErrMalformed, 2},
+		{"not found", func(int, http.ResponseWriter) {}, atomicapi.ErrNotFound, 2},
+		{"html", func(int, http.ResponseWriter) {}, atomicapi.ErrMalformed, 2},
 	}
 	tests[1].page2 = func(_ int, w http.ResponseWriter) { reply(w, 404, `{"message":"no such page"}`) }
 	tests[2].page2 = func(_ int, w http.ResponseWriter) { reply(w, 200, `<html>oops</html>`) }

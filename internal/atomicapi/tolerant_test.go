@@ -1,4 +1,4 @@
-package atomic_test
+package atomicapi_test
 
 import (
 	"context"
@@ -8,14 +8,14 @@ import (
 	"testing"
 	"time"
 
-	api "github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 func TestCustomersDecodeTolerantly(t *testing.T) {
 	tests := []struct {
 		name string
 		item string
-		want api.Customer
+		want atomicapi.Customer
 	}{
 		{
 			name: "documented shape",
@@ -25,52 +25,52 @@ func TestCustomersDecodeTolerantly(t *testing.T) {
 		{
 			name: "ids and numbers as strings",
 			item: `{"customer_id":"5","account_number":"12345","postcode":3000,"abn":123455}`,
-			want: api.Customer{CustomerID: 5, AccountNumber: "12345", Postcode: "3000", ABN: "123455"},
+			want: atomicapi.Customer{CustomerID: 5, AccountNumber: "12345", Postcode: "3000", ABN: "123455"},
 		},
 		{
 			name: "account number with leading zeros kept",
 			item: `{"customer_id":5,"account_number":"0012345"}`,
-			want: api.Customer{CustomerID: 5, AccountNumber: "0012345"},
+			want: atomicapi.Customer{CustomerID: 5, AccountNumber: "0012345"},
 		},
 		{
 			name: "large ids exact",
 			item: `{"customer_id":9007199254740993,"account_number":9007199254740993}`,
-			want: api.Customer{CustomerID: 9007199254740993, AccountNumber: "9007199254740993"},
+			want: atomicapi.Customer{CustomerID: 9007199254740993, AccountNumber: "9007199254740993"},
 		},
 		{
 			name: "null and empty alike",
 			item: `{"customer_id":5,"customer_name":null,"account_number":null,"nickname":"","abn":null,"addr_1":null,"addr_2":"","postcode":null,"city":null,"region":"","country":null,"website":null,"created_date":null,"delete_date":""}`,
-			want: api.Customer{CustomerID: 5},
+			want: atomicapi.Customer{CustomerID: 5},
 		},
 		{
 			name: "missing fields",
 			item: `{"customer_id":5}`,
-			want: api.Customer{CustomerID: 5},
+			want: atomicapi.Customer{CustomerID: 5},
 		},
 		{
 			name: "unknown fields ignored",
 			item: `{"customer_id":5,"tags":["a"],"meta":{"x":1},"customer_name":"A"}`,
-			want: api.Customer{CustomerID: 5, CustomerName: "A"},
+			want: atomicapi.Customer{CustomerID: 5, CustomerName: "A"},
 		},
 		{
 			name: "RFC 3339 dates, soft deleted",
 			item: `{"customer_id":5,"created_date":"2022-07-25T02:42:02Z","delete_date":"2024-01-02T03:04:05+10:00"}`,
-			want: api.Customer{CustomerID: 5, CreatedDate: "2022-07-25T02:42:02Z", DeleteDate: "2024-01-02T03:04:05+10:00"},
+			want: atomicapi.Customer{CustomerID: 5, CreatedDate: "2022-07-25T02:42:02Z", DeleteDate: "2024-01-02T03:04:05+10:00"},
 		},
 		{
 			name: "space form with fraction, soft deleted",
 			item: `{"customer_id":5,"created_date":"2022-07-25 02:42:02.123456","delete_date":"2023-01-01 00:00:00"}`,
-			want: api.Customer{CustomerID: 5, CreatedDate: "2022-07-25 02:42:02.123456", DeleteDate: "2023-01-01 00:00:00"},
+			want: atomicapi.Customer{CustomerID: 5, CreatedDate: "2022-07-25 02:42:02.123456", DeleteDate: "2023-01-01 00:00:00"},
 		},
 		{
 			name: "id with spaces in a string",
 			item: `{"customer_id":" 7 "}`,
-			want: api.Customer{CustomerID: 7},
+			want: atomicapi.Customer{CustomerID: 7},
 		},
 		{
 			name: "escaped and unicode text",
 			item: `{"customer_id":5,"customer_name":"Caf\u00e9 \"Zo\u00eb\" & Co","city":"Wagga Wagga"}`,
-			want: api.Customer{CustomerID: 5, CustomerName: `Café "Zoë" & Co`, City: "Wagga Wagga"},
+			want: atomicapi.Customer{CustomerID: 5, CustomerName: `Café "Zoë" & Co`, City: "Wagga Wagga"},
 		},
 	}
 	for _, tt := range tests {
@@ -99,12 +99,12 @@ func TestCustomersDecodeTolerantly(t *testing.T) {
 func TestCreatedAtBothForms(t *testing.T) {
 	want := time.Date(2022, 7, 25, 2, 42, 2, 0, time.UTC)
 	for _, s := range []string{"2022-07-25 02:42:02", "2022-07-25T02:42:02Z", "2022-07-25T12:42:02+10:00", "2022-07-25T02:42:02"} {
-		got, ok := api.Customer{CreatedDate: s}.CreatedAt()
+		got, ok := atomicapi.Customer{CreatedDate: s}.CreatedAt()
 		if !ok || !got.Equal(want) {
 			t.Errorf("CreatedAt(%q) = %v, %v; want %v", s, got, ok, want)
 		}
 	}
-	if _, ok := (api.Customer{}).CreatedAt(); ok {
+	if _, ok := (atomicapi.Customer{}).CreatedAt(); ok {
 		t.Error("CreatedAt of an empty date reports ok")
 	}
 }
@@ -113,15 +113,15 @@ func TestPlansDecodeTolerantly(t *testing.T) {
 	tests := []struct {
 		name string
 		item string
-		want api.ServicePlan
+		want atomicapi.ServicePlan
 	}{
 		{"price string kept exactly", `{"plan_id":134,"plan_name":"Test Plan","currency":"AUD","plan_type":"SMS Plan","price":"1.20"}`,
-			api.ServicePlan{PlanID: 134, PlanName: "Test Plan", Currency: "AUD", PlanType: "SMS Plan", Price: "1.20"}},
-		{"numeric price keeps its digits", `{"plan_id":134,"price":1.20}`, api.ServicePlan{PlanID: 134, Price: "1.20"}},
-		{"numeric price with many digits", `{"plan_id":1,"price":0.1000000000000000055511151231257827}`, api.ServicePlan{PlanID: 1, Price: "0.1000000000000000055511151231257827"}},
-		{"integer price", `{"plan_id":1,"price":10}`, api.ServicePlan{PlanID: 1, Price: "10"}},
-		{"plan id as string", `{"plan_id":"123","price":"1.99"}`, api.ServicePlan{PlanID: 123, Price: "1.99"}},
-		{"null price", `{"plan_id":1,"price":null,"currency":null}`, api.ServicePlan{PlanID: 1}},
+			atomicapi.ServicePlan{PlanID: 134, PlanName: "Test Plan", Currency: "AUD", PlanType: "SMS Plan", Price: "1.20"}},
+		{"numeric price keeps its digits", `{"plan_id":134,"price":1.20}`, atomicapi.ServicePlan{PlanID: 134, Price: "1.20"}},
+		{"numeric price with many digits", `{"plan_id":1,"price":0.1000000000000000055511151231257827}`, atomicapi.ServicePlan{PlanID: 1, Price: "0.1000000000000000055511151231257827"}},
+		{"integer price", `{"plan_id":1,"price":10}`, atomicapi.ServicePlan{PlanID: 1, Price: "10"}},
+		{"plan id as string", `{"plan_id":"123","price":"1.99"}`, atomicapi.ServicePlan{PlanID: 123, Price: "1.99"}},
+		{"null price", `{"plan_id":1,"price":null,"currency":null}`, atomicapi.ServicePlan{PlanID: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,11 +142,11 @@ func TestSendAnswersDecodeTolerantly(t *testing.T) {
 	t.Run("create with string ids", func(t *testing.T) {
 		up := newUpstream(t, fixed(201, `{"customer_id":"42","account_number":"A-1","customer_name":"ABC","delete_date":null,"created_date":"2025-02-19T11:15:27Z"}`))
 		c := newClient(t, up.URL)
-		got, err := c.CreateCustomer(context.Background(), api.NewCustomer{CustomerName: "ABC"})
+		got, err := c.CreateCustomer(context.Background(), atomicapi.NewCustomer{CustomerName: "ABC"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &api.Customer{CustomerID: 42, AccountNumber: "A-1", CustomerName: "ABC", CreatedDate: "2025-02-19T11:15:27Z"}
+		want := &atomicapi.Customer{CustomerID: 42, AccountNumber: "A-1", CustomerName: "ABC", CreatedDate: "2025-02-19T11:15:27Z"}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %#v, want %#v", got, want)
 		}
@@ -158,7 +158,7 @@ func TestSendAnswersDecodeTolerantly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (&api.Deletion{Status: "DELETED", CustomerID: 7}); !reflect.DeepEqual(got, want) {
+		if want := (&atomicapi.Deletion{Status: "DELETED", CustomerID: 7}); !reflect.DeepEqual(got, want) {
 			t.Errorf("got %#v, want %#v", got, want)
 		}
 	})
@@ -206,7 +206,7 @@ func TestMalformedAnswers(t *testing.T) {
 			t.Run(ep.name+"/"+tt.name, func(t *testing.T) {
 				up := newUpstream(t, fixed(200, tt.body))
 				c := newClient(t, up.URL)
-				ae := wantKind(t, ep.call(context.Background(), c), api.ErrMalformed)
+				ae := wantKind(t, ep.call(context.Background(), c), atomicapi.ErrMalformed)
 				if ae.Status != 200 {
 					t.Errorf("Status %d, want 200", ae.Status)
 				}
@@ -231,8 +231,8 @@ func TestCreateAnswerWithoutID(t *testing.T) {
 	for _, body := range []string{`{}`, `{"customer_id":0,"customer_name":"ABC"}`, `{"customer_id":null}`, `{"message":"created"}`} {
 		up := newUpstream(t, fixed(200, body))
 		c := newClient(t, up.URL)
-		got, err := c.CreateCustomer(context.Background(), api.NewCustomer{CustomerName: "ABC"})
-		ae := wantKind(t, err, api.ErrMalformed)
+		got, err := c.CreateCustomer(context.Background(), atomicapi.NewCustomer{CustomerName: "ABC"})
+		ae := wantKind(t, err, atomicapi.ErrMalformed)
 		if got != nil {
 			t.Errorf("%s: returned a customer %#v alongside the error", body, got)
 		}
@@ -251,8 +251,8 @@ func TestBodyLargerThanMaxBodyBytes(t *testing.T) {
 				body = `{"customer_id":1,"customer_name":"` + strings.Repeat("x", 2048) + `"}`
 			}
 			up := newUpstream(t, fixed(200, body))
-			c := newClient(t, up.URL, func(o *api.Options) { o.MaxBodyBytes = 1024 })
-			ae := wantKind(t, ep.call(context.Background(), c), api.ErrMalformed)
+			c := newClient(t, up.URL, func(o *atomicapi.Options) { o.MaxBodyBytes = 1024 })
+			ae := wantKind(t, ep.call(context.Background(), c), atomicapi.ErrMalformed)
 			if !strings.Contains(ae.Error(), "1024 bytes") && !strings.Contains(ae.Error(), "1 KiB") {
 				t.Errorf("error %q should state the 1 KiB limit", ae)
 			}
@@ -264,14 +264,14 @@ func TestBodyLargerThanMaxBodyBytes(t *testing.T) {
 	t.Run("exactly at the limit is fine", func(t *testing.T) {
 		body := "[" + customerJSON(1) + "]"
 		up := newUpstream(t, fixed(200, body))
-		c := newClient(t, up.URL, func(o *api.Options) { o.MaxBodyBytes = int64(len(body)) })
+		c := newClient(t, up.URL, func(o *atomicapi.Options) { o.MaxBodyBytes = int64(len(body)) })
 		if _, err := c.ListCustomers(context.Background(), ""); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("error bodies are capped too", func(t *testing.T) {
 		up := newUpstream(t, fixed(500, `{"message":"`+strings.Repeat("y", 4096)+`"}`))
-		c := newClient(t, up.URL, func(o *api.Options) { o.MaxBodyBytes = 1024 })
+		c := newClient(t, up.URL, func(o *atomicapi.Options) { o.MaxBodyBytes = 1024 })
 		_, err := c.ListCustomers(context.Background(), "")
 		if err == nil || strings.Contains(err.Error(), strings.Repeat("y", 400)) {
 			t.Errorf("err %v", err)

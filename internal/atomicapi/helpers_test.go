@@ -1,4 +1,4 @@
-package atomic_test
+package atomicapi_test
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomtelecom/atomic-mcp/internal/atomic"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 // testToken is the access token every test client sends. It is long and
@@ -123,12 +123,12 @@ func (b *syncBuffer) String() string {
 
 // newClient returns a client for baseURL with quick test timings and a debug
 // logger whose output is checked for the token when the test ends.
-func newClient(t *testing.T, baseURL string, mods ...func(*atomic.Options)) *atomic.Client {
+func newClient(t *testing.T, baseURL string, mods ...func(*atomicapi.Options)) *atomicapi.Client {
 	t.Helper()
 	logs := &syncBuffer{}
-	opts := atomic.Options{
+	opts := atomicapi.Options{
 		BaseURL:        baseURL,
-		Token:          atomic.NewToken(testToken),
+		Token:          atomicapi.NewToken(testToken),
 		Version:        "1.2.3",
 		RequestTimeout: 2 * time.Second,
 		CallDeadline:   5 * time.Second,
@@ -139,9 +139,9 @@ func newClient(t *testing.T, baseURL string, mods ...func(*atomic.Options)) *ato
 	for _, m := range mods {
 		m(&opts)
 	}
-	c, err := atomic.New(opts)
+	c, err := atomicapi.New(opts)
 	if err != nil {
-		t.Fatalf("atomic.New: %v", err)
+		t.Fatalf("atomicapi.New: %v", err)
 	}
 	t.Cleanup(func() {
 		if strings.Contains(logs.String(), testToken) {
@@ -156,23 +156,23 @@ type endpoint struct {
 	name   string
 	method string
 	path   string
-	call   func(ctx context.Context, c *atomic.Client) error
+	call   func(ctx context.Context, c *atomicapi.Client) error
 }
 
 var endpoints = []endpoint{
-	{"ListCustomers", http.MethodGet, atomic.PathListCustomers, func(ctx context.Context, c *atomic.Client) error {
+	{"ListCustomers", http.MethodGet, atomicapi.PathListCustomers, func(ctx context.Context, c *atomicapi.Client) error {
 		_, err := c.ListCustomers(ctx, "acme")
 		return err
 	}},
-	{"ListServicePlans", http.MethodGet, atomic.PathListServicePlans, func(ctx context.Context, c *atomic.Client) error {
+	{"ListServicePlans", http.MethodGet, atomicapi.PathListServicePlans, func(ctx context.Context, c *atomicapi.Client) error {
 		_, err := c.ListServicePlans(ctx)
 		return err
 	}},
-	{"CreateCustomer", http.MethodPost, atomic.PathCreateCustomer, func(ctx context.Context, c *atomic.Client) error {
-		_, err := c.CreateCustomer(ctx, atomic.NewCustomer{CustomerName: "ABC", Nickname: "ABC", Addr1: "123 Some Street", Postcode: "4000", Country: "Australia"})
+	{"CreateCustomer", http.MethodPost, atomicapi.PathCreateCustomer, func(ctx context.Context, c *atomicapi.Client) error {
+		_, err := c.CreateCustomer(ctx, atomicapi.NewCustomer{CustomerName: "ABC", Nickname: "ABC", Addr1: "123 Some Street", Postcode: "4000", Country: "Australia"})
 		return err
 	}},
-	{"DeleteCustomer", http.MethodDelete, atomic.PathDeleteCustomer, func(ctx context.Context, c *atomic.Client) error {
+	{"DeleteCustomer", http.MethodDelete, atomicapi.PathDeleteCustomer, func(ctx context.Context, c *atomicapi.Client) error {
 		_, err := c.DeleteCustomer(ctx, 1)
 		return err
 	}},
@@ -192,7 +192,7 @@ func assertNoToken(t *testing.T, err error) {
 		err.Error(),
 		fmt.Sprintf("%v|%+v|%#v|%s|%q", err, err, err, err, err),
 	}
-	var ae *atomic.Error
+	var ae *atomicapi.Error
 	if errors.As(err, &ae) {
 		renders = append(renders,
 			fmt.Sprintf("%v|%+v|%#v", *ae, *ae, *ae),
@@ -211,16 +211,16 @@ func assertNoToken(t *testing.T, err error) {
 	}
 }
 
-// wantKind checks that err is an *atomic.Error of the given kind (nil kind:
-// an *atomic.Error that matches no sentinel) and returns it.
-func wantKind(t *testing.T, err, kind error) *atomic.Error {
+// wantKind checks that err is an *atomicapi.Error of the given kind (nil kind:
+// an *atomicapi.Error that matches no sentinel) and returns it.
+func wantKind(t *testing.T, err, kind error) *atomicapi.Error {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("got no error, want %v", kind)
 	}
-	var ae *atomic.Error
+	var ae *atomicapi.Error
 	if !errors.As(err, &ae) {
-		t.Fatalf("error %q (%T) is not an *atomic.Error", err, err)
+		t.Fatalf("error %q (%T) is not an *atomicapi.Error", err, err)
 	}
 	if kind != nil && !errors.Is(err, kind) {
 		t.Fatalf("error %q: errors.Is(err, %v) is false (Kind %v)", err, kind, ae.Kind)
@@ -236,4 +236,4 @@ func wantKind(t *testing.T, err, kind error) *atomic.Error {
 	return ae
 }
 
-var sentinels = []error{atomic.ErrUnauthorized, atomic.ErrNotFound, atomic.ErrValidation, atomic.ErrRateLimited, atomic.ErrUnavailable, atomic.ErrMalformed}
+var sentinels = []error{atomicapi.ErrUnauthorized, atomicapi.ErrNotFound, atomicapi.ErrValidation, atomicapi.ErrRateLimited, atomicapi.ErrUnavailable, atomicapi.ErrMalformed}
