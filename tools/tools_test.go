@@ -82,7 +82,7 @@ func newHarness(t *testing.T, opts ...harnessOpts) *harness {
 	h.srv = server.NewMCPServer("atomic-mcp-test", "test",
 		server.WithToolCapabilities(false),
 	)
-	if err := Register(h.srv, h.deps, o.tools); err != nil {
+	if err := register(h.srv, h.deps, o.tools); err != nil {
 		t.Fatal(err)
 	}
 	if _, rpcErr := h.rpc(t, context.Background(), "initialize", map[string]any{
@@ -328,7 +328,7 @@ func TestSelect(t *testing.T) {
 
 func TestRegisterUnknownAddsNothing(t *testing.T) {
 	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false))
-	if err := Register(srv, testDeps(t), Options{Only: []string{"nope"}}); err == nil {
+	if err := register(srv, testDeps(t), Options{Only: []string{"nope"}}); err == nil {
 		t.Fatal("Register accepted an unknown tool")
 	}
 	if tools := srv.ListTools(); len(tools) != 0 {
@@ -1368,7 +1368,7 @@ func (s stubAPI) ListServicePlans(context.Context) ([]atomicapi.ServicePlan, err
 
 func TestNoPlansIsAnEmptyList(t *testing.T) {
 	srv := server.NewMCPServer("t", "1", server.WithToolCapabilities(false), server.WithOutputSchemaValidation())
-	if err := Register(srv, Deps{API: stubAPI{}}, Options{}); err != nil {
+	if err := register(srv, Deps{API: stubAPI{}}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	h := &harness{srv: srv}
@@ -1427,7 +1427,7 @@ func TestUpstreamFailures(t *testing.T) {
 			}
 			h := &harness{sb: sb, deps: Deps{API: api, Confirmer: conf}}
 			h.srv = server.NewMCPServer("t", "1", server.WithToolCapabilities(false), server.WithInputSchemaValidation(), server.WithOutputSchemaValidation())
-			if err := Register(h.srv, h.deps, Options{}); err != nil {
+			if err := register(h.srv, h.deps, Options{}); err != nil {
 				t.Fatal(err)
 			}
 			args := c.args
@@ -1515,5 +1515,30 @@ func TestParseInput(t *testing.T) {
 	}
 	if n := len(h.sb.Requests()); n != 0 {
 		t.Errorf("%d API requests for refused arguments", n)
+	}
+}
+
+// register adds the selected tools to s, as the server assembly does.
+func register(s *server.MCPServer, d Deps, opts Options) error {
+	selected, err := Select(d, opts)
+	if err != nil {
+		return err
+	}
+	s.AddTools(selected...)
+	return nil
+}
+
+// TestDefinitionsAreTheRegistry: names, definitions and bound tools all come
+// from the one declared list, in one order.
+func TestDefinitionsAreTheRegistry(t *testing.T) {
+	defs := Definitions()
+	all := All(Deps{})
+	if len(defs) != len(declared) || len(all) != len(declared) || len(Names) != len(declared) {
+		t.Fatalf("declared %d, Definitions %d, All %d, Names %d", len(declared), len(defs), len(all), len(Names))
+	}
+	for i := range declared {
+		if defs[i].Name != Names[i] || all[i].Tool.Name != Names[i] || all[i].Handler == nil {
+			t.Errorf("tool %d: definition %q, bound %q, name %q", i, defs[i].Name, all[i].Tool.Name, Names[i])
+		}
 	}
 }
