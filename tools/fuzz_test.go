@@ -3,7 +3,6 @@ package tools
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -238,15 +238,7 @@ var (
 func checkInputSchema(t *testing.T, tool string, data []byte, args map[string]int) error {
 	t.Helper()
 	inputOnce.Do(func() {
-		inputSchemas = map[string]*jsv.Schema{}
-		for _, st := range All(Deps{}) {
-			s, err := compileSchema(st.Tool.Name+"-input", st.Tool.RawInputSchema)
-			if err != nil {
-				inputErr = fmt.Errorf("%s input schema: %w", st.Tool.Name, err)
-				return
-			}
-			inputSchemas[st.Tool.Name] = s
-		}
+		inputSchemas, inputErr = compileAll("input", func(t mcp.Tool) json.RawMessage { return t.RawInputSchema })
 	})
 	if inputErr != nil {
 		t.Fatal(inputErr)

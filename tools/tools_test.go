@@ -229,15 +229,7 @@ func compileSchema(name string, raw []byte) (*jsv.Schema, error) {
 func checkOutput(t *testing.T, tool string, raw []byte) {
 	t.Helper()
 	schemaOnce.Do(func() {
-		schemas = map[string]*jsv.Schema{}
-		for _, st := range All(Deps{}) {
-			s, err := compileSchema(st.Tool.Name+"-output", st.Tool.RawOutputSchema)
-			if err != nil {
-				schemaErr = fmt.Errorf("%s output schema: %w", st.Tool.Name, err)
-				return
-			}
-			schemas[st.Tool.Name] = s
-		}
+		schemas, schemaErr = compileAll("output", func(t mcp.Tool) json.RawMessage { return t.RawOutputSchema })
 	})
 	if schemaErr != nil {
 		t.Fatal(schemaErr)
@@ -1541,4 +1533,17 @@ func TestDefinitionsAreTheRegistry(t *testing.T) {
 			t.Errorf("tool %d: definition %q, bound %q, name %q", i, defs[i].Name, all[i].Tool.Name, Names[i])
 		}
 	}
+}
+
+// compileAll compiles one schema of every tool, keyed by tool name.
+func compileAll(kind string, schemaOf func(mcp.Tool) json.RawMessage) (map[string]*jsv.Schema, error) {
+	out := map[string]*jsv.Schema{}
+	for _, tool := range Definitions() {
+		s, err := compileSchema(tool.Name+"-"+kind, schemaOf(tool))
+		if err != nil {
+			return nil, fmt.Errorf("%s %s schema: %w", tool.Name, kind, err)
+		}
+		out[tool.Name] = s
+	}
+	return out, nil
 }
