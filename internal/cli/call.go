@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atomtelecom/atomic-mcp/internal/app"
+	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/tools"
 )
 
@@ -43,14 +44,13 @@ func runTools(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg.AuditLog = "" // nothing to audit, and no reason to create the file
-	a, err := app.New(ctx, cfg, env.Version, logger(env, cfg, flags))
+	// The definitions alone: no API client, sandbox or audit log is built.
+	selected, err := tools.Select(tools.Deps{}, tools.Options{ReadOnly: cfg.ReadOnly, Only: cfg.Tools})
 	if err != nil {
-		return err
+		return config.Invalid("--tools", err)
 	}
-	defer a.Close()
-	list := make([]mcp.Tool, len(a.Tools))
-	for i, t := range a.Tools {
+	list := make([]mcp.Tool, len(selected))
+	for i, t := range selected {
 		list[i] = t.Tool
 	}
 	out, err := indentJSON(struct {
