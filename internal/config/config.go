@@ -225,10 +225,10 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		cfg.ConfirmSecret = []byte(secret)
 	}
 
-	if err := parseEconomy(&cfg, pick(*f.rateLimit, "ATOMIC_MCP_RATE_LIMIT", ""), pick(*f.plansTTL, "ATOMIC_MCP_PLANS_TTL", ""), pick(*f.custTTL, "ATOMIC_MCP_CUSTOMERS_TTL", "")); err != nil {
+	if err := parseEconomy(&cfg, lookup("rate-limit", *f.rateLimit, "ATOMIC_MCP_RATE_LIMIT", getenv), lookup("plans-ttl", *f.plansTTL, "ATOMIC_MCP_PLANS_TTL", getenv), lookup("customers-ttl", *f.custTTL, "ATOMIC_MCP_CUSTOMERS_TTL", getenv)); err != nil {
 		return Config{}, err
 	}
-	if cfg.APITimeout, err = parseTimeout(pick(*f.apiTimeout, "ATOMIC_MCP_API_TIMEOUT", "")); err != nil {
+	if cfg.APITimeout, err = parseTimeout(lookup("api-timeout", *f.apiTimeout, "ATOMIC_MCP_API_TIMEOUT", getenv)); err != nil {
 		return Config{}, err
 	}
 	if err := parseNetwork(&cfg, set, *f.addr, *f.authFile, *f.origins, *f.stateless, *f.only, getenv); err != nil {
@@ -438,30 +438,31 @@ func splitList(s string) []string {
 }
 
 // parseEconomy reads the rate limit and cache lifetimes.
-func parseEconomy(cfg *Config, rate, plansTTL, customersTTL string) error {
+func parseEconomy(cfg *Config, rate, plansTTL, customersTTL setting) error {
 	cfg.RateLimit = atomicapi.DefaultRateLimit
-	if rate != "" {
-		r, err := strconv.ParseFloat(rate, 64)
+	if rate.value != "" {
+		r, err := strconv.ParseFloat(rate.value, 64)
 		if err != nil || r == 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-			return errorf("rate limit %q is not a rate: give requests per second, e.g. --rate-limit 10, or a negative number to turn the limit off", rate)
+			return errorf("%s is not a rate limit: give requests per second, e.g. --rate-limit 10, or a negative number to turn the limit off", rate)
 		}
 		cfg.RateLimit = r
 	}
 	for _, d := range []struct {
-		name, value string
-		def         time.Duration
-		into        *time.Duration
+		name  string
+		value setting
+		def   time.Duration
+		into  *time.Duration
 	}{
 		{"plans-ttl", plansTTL, atomicapi.DefaultPlansTTL, &cfg.PlansTTL},
 		{"customers-ttl", customersTTL, atomicapi.DefaultCustomersTTL, &cfg.CustomersTTL},
 	} {
 		*d.into = d.def
-		if d.value == "" {
+		if d.value.value == "" {
 			continue
 		}
-		v, err := time.ParseDuration(d.value)
+		v, err := time.ParseDuration(d.value.value)
 		if err != nil || v < 0 {
-			return errorf("--%s %q is not a duration: use e.g. --%s %s, or 0 to turn the cache off", d.name, d.value, d.name, d.def)
+			return errorf("%s is not a duration: use e.g. --%s %s, or 0 to turn the cache off", d.value, d.name, d.def)
 		}
 		*d.into = v
 	}
@@ -470,13 +471,13 @@ func parseEconomy(cfg *Config, rate, plansTTL, customersTTL string) error {
 
 // parseTimeout reads the per-request timeout: positive, and no longer than
 // the 24 s a whole call may take.
-func parseTimeout(v string) (time.Duration, error) {
-	if v == "" {
+func parseTimeout(v setting) (time.Duration, error) {
+	if v.value == "" {
 		return atomicapi.DefaultRequestTimeout, nil
 	}
-	d, err := time.ParseDuration(v)
+	d, err := time.ParseDuration(v.value)
 	if err != nil || d <= 0 || d > atomicapi.DefaultCallDeadline {
-		return 0, errorf("--api-timeout %q is not a timeout: give a duration up to %s, e.g. --api-timeout 15s", v, atomicapi.DefaultCallDeadline)
+		return 0, errorf("%s is not a timeout: give a duration up to %s, e.g. --api-timeout 15s", v, atomicapi.DefaultCallDeadline)
 	}
 	return d, nil
 }

@@ -129,8 +129,8 @@ func TestParse(t *testing.T) {
 				t.Errorf("economy: rate %v plans %v customers %v", c.RateLimit, c.PlansTTL, c.CustomersTTL)
 			}
 		}},
-		{name: "zero rate refused", args: []string{"--rate-limit", "0"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "rate limit \"0\" is not a rate"},
-		{name: "bad rate refused", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_RATE_LIMIT": "fast"}, wantErr: "rate limit \"fast\""},
+		{name: "zero rate refused", args: []string{"--rate-limit", "0"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--rate-limit \"0\" is not a rate limit"},
+		{name: "bad rate refused", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_RATE_LIMIT": "fast"}, wantErr: "ATOMIC_MCP_RATE_LIMIT=\"fast\" is not a rate limit"},
 		{name: "negative ttl refused", args: []string{"--customers-ttl", "-5s"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--customers-ttl \"-5s\" is not a duration"},
 		{name: "ttl without unit refused", args: []string{"--plans-ttl", "300"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--plans-ttl \"300\""},
 		{name: "api timeout", args: []string{"--api-timeout", "2s"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, check: func(t *testing.T, c Config) {
@@ -138,7 +138,7 @@ func TestParse(t *testing.T) {
 				t.Errorf("api timeout %v", c.APITimeout)
 			}
 		}},
-		{name: "api timeout beyond the call deadline", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_API_TIMEOUT": "1m"}, wantErr: "--api-timeout \"1m\" is not a timeout"},
+		{name: "api timeout beyond the call deadline", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_API_TIMEOUT": "1m"}, wantErr: "ATOMIC_MCP_API_TIMEOUT=\"1m\" is not a timeout"},
 		{name: "version needs no token", args: []string{"--version"}, check: func(t *testing.T, c Config) {
 			if !c.ShowVersion {
 				t.Error("ShowVersion off")
