@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -563,5 +564,28 @@ func TestHelp(t *testing.T) {
 	}
 	if !IsCommand([]string{"doctor"}) || IsCommand([]string{"--sandbox", "doctor"}) || IsCommand(nil) {
 		t.Error("IsCommand: a subcommand must come first")
+	}
+}
+
+// TestDoctorRefusesRedirect: doctor must not carry the token to wherever
+// the API URL redirects (it once sent it to a 307 target on another port).
+func TestDoctorRefusesRedirect(t *testing.T) {
+	var leaked atomic.Bool
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Store(true)
+		}
+	}))
+	t.Cleanup(target.Close)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(api.Close)
+	out, _, err := run(t, map[string]string{"ATOMIC_API_URL": api.URL, "ATOMIC_API_TOKEN": realToken}, "", "doctor")
+	if err == nil {
+		t.Errorf("doctor passed a redirecting API:\n%s", out)
+	}
+	if leaked.Load() {
+		t.Fatalf("the redirect target received the Authorization header:\n%s", out)
 	}
 }
