@@ -92,6 +92,11 @@ func mayHaveReachedAPI(err error) bool {
 // not created, or that nobody can tell yet.
 func (d Deps) settleCreate(ctx context.Context, entry audit.Entry, name string, before []atomicapi.Customer, cause error) *mcp.CallToolResult {
 	entry.Outcome, entry.Reason = audit.Unknown, failureReason(cause)
+	if errors.Is(cause, context.Canceled) {
+		// The caller has gone and nobody is told anything: the trail says
+		// unknown, and the next create's duplicate guard reads afresh.
+		return d.audited(ctx, entry, apiErrorResult("create the customer", cause))
+	}
 	_ = d.recordFirst(ctx, entry) // a trail that fails here fails again below, and is reported there
 	seen := make(map[int64]bool, len(before))
 	for _, c := range before {
@@ -121,6 +126,9 @@ func (d Deps) settleCreate(ctx context.Context, entry audit.Entry, name string, 
 // settleCreate does a create: the DELETE is never sent again.
 func (d Deps) settleDelete(ctx context.Context, entry audit.Entry, c atomicapi.Customer, via string, cause error) *mcp.CallToolResult {
 	entry.Outcome, entry.Reason = audit.Unknown, failureReason(cause)
+	if errors.Is(cause, context.Canceled) {
+		return d.audited(ctx, entry, apiErrorResult(fmt.Sprintf("delete customer_id %d", c.CustomerID), cause))
+	}
 	_ = d.recordFirst(ctx, entry)
 	outcome, err := reconcileDelete(ctx, d.API, c.CustomerID)
 	failure := apiErrorResult(fmt.Sprintf("delete customer_id %d", c.CustomerID), cause)

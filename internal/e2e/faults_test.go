@@ -480,11 +480,13 @@ func TestCancelAbortsUpstream(t *testing.T) {
 	forEachCombo(t, func(t *testing.T, c combo) {
 		var block atomic.Bool
 		block.Store(true)
+		var blocked atomic.Value // the method the call under test sends; the rest pass
+		blocked.Store(http.MethodGet)
 		arrived := make(chan string, 4)
 		aborted := make(chan string, 4)
 		ts := startServer(t, serverOpts{combo: c, args: []string{"--customers-ttl", "0"}, wrap: func(sb *sandbox.Server) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if !block.Load() || r.URL.Path == atomicapi.PathListServicePlans {
+				if !block.Load() || r.URL.Path == atomicapi.PathListServicePlans || r.Method != blocked.Load().(string) {
 					sb.ServeHTTP(w, r)
 					return
 				}
@@ -508,6 +510,7 @@ func TestCancelAbortsUpstream(t *testing.T) {
 			{"list_customers", http.MethodGet, map[string]any{}},
 			{"create_customer", http.MethodPost, a},
 		} {
+			blocked.Store(call.method)
 			ctx, cancel := context.WithCancel(context.Background())
 			returned := make(chan error, 1)
 			go func() {
