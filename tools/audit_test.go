@@ -98,6 +98,32 @@ func (flakyDeleteAPI) DeleteCustomer(context.Context, int64) (*atomicapi.Deletio
 	return nil, &atomicapi.Error{Kind: atomicapi.ErrUnavailable, Op: "delete customer", Status: 503}
 }
 
+// lostAnswerAPI is the sandbox's API, but the answers to its writes are
+// lost after the write was made: a timeout or a 502 from a gateway.
+type lostAnswerAPI struct{ API }
+
+func (a lostAnswerAPI) DeleteCustomer(ctx context.Context, id int64) (*atomicapi.Deletion, error) {
+	if _, err := a.API.DeleteCustomer(ctx, id); err != nil {
+		return nil, err
+	}
+	return nil, &atomicapi.Error{Kind: atomicapi.ErrUnavailable, Op: "delete customer", Status: 502}
+}
+
+func (a lostAnswerAPI) CreateCustomer(ctx context.Context, in atomicapi.NewCustomer) (*atomicapi.Customer, error) {
+	if _, err := a.API.CreateCustomer(ctx, in); err != nil {
+		return nil, err
+	}
+	return nil, context.DeadlineExceeded
+}
+
+// flakyCreateAPI is the sandbox's API, but its create answers 500 without
+// creating anything.
+type flakyCreateAPI struct{ API }
+
+func (flakyCreateAPI) CreateCustomer(context.Context, atomicapi.NewCustomer) (*atomicapi.Customer, error) {
+	return nil, &atomicapi.Error{Op: "create customer", Status: 500}
+}
+
 func TestAuditOutcomes(t *testing.T) {
 	eliciting := modernCtx(&mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapability{}})
 	accept, decline, cancel := mcp.ElicitationResponseActionAccept, mcp.ElicitationResponseActionDecline, mcp.ElicitationResponseActionCancel
@@ -186,7 +212,19 @@ func TestAuditOutcomes(t *testing.T) {
 		}, "deleted", []want{{outcome: audit.Approved, via: audit.ViaCLIYes}, {outcome: audit.Deleted, via: audit.ViaCLIYes, id: 6}}, 1},
 		{"delete fails upstream", func(a API) API { return flakyDeleteAPI{a} }, func(t *testing.T, d Deps) *mcp.CallToolResult {
 			return auditCall(t, WithCommandLineApproval(context.Background()), d, toolRequest("delete_customer", map[string]any{"customer_id": 6}))
-		}, "", []want{{outcome: audit.Approved, via: audit.ViaCLIYes}, {outcome: audit.Failed, via: audit.ViaCLIYes, reason: "unavailable"}}, 0},
+		}, "", []want{{outcome: audit.Approved, via: audit.ViaCLIYes}, {outcome: audit.Unknown, via: audit.ViaCLIYes, reason: "unavailable"},
+			{outcome: audit.Failed, via: audit.ViaCLIYes, reason: "reconciled: still there"}}, 0},
+		// Ambiguous writes are settled by a fresh read, never re-sent.
+		{"delete answer lost", func(a API) API { return lostAnswerAPI{a} }, func(t *testing.T, d Deps) *mcp.CallToolResult {
+			return auditCall(t, WithCommandLineApproval(context.Background()), d, toolRequest("delete_customer", map[string]any{"customer_id": 6}))
+		}, "deleted", []want{{outcome: audit.Approved, via: audit.ViaCLIYes}, {outcome: audit.Unknown, via: audit.ViaCLIYes, reason: "unavailable"},
+			{outcome: audit.Deleted, via: audit.ViaCLIYes, id: 6, reason: "reconciled"}}, 1},
+		{"create answer lost", func(a API) API { return lostAnswerAPI{a} }, func(t *testing.T, d Deps) *mcp.CallToolResult {
+			return auditCall(t, context.Background(), d, toolRequest("create_customer", createArgs("Harbour Plumbing Pty Ltd")))
+		}, "created", []want{{outcome: audit.Unknown, reason: "timed out"}, {outcome: audit.Created, reason: "reconciled", customerName: "Harbour Plumbing Pty Ltd"}}, 0},
+		{"create failed with 500", func(a API) API { return flakyCreateAPI{a} }, func(t *testing.T, d Deps) *mcp.CallToolResult {
+			return auditCall(t, context.Background(), d, toolRequest("create_customer", createArgs("Harbour Plumbing Pty Ltd")))
+		}, "", []want{{outcome: audit.Unknown}, {outcome: audit.Failed, reason: "reconciled: not created"}}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t)

@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -50,35 +49,33 @@ func createCustomer(d Deps) server.ServerTool {
 		// Calls whose arguments fail their checks never get here and are not
 		// audited: they name no customer reliably and change nothing.
 		entry := audit.Entry{Tool: "create_customer", CustomerName: req.CustomerName}
-		if !in.AllowDuplicate {
-			// The whole list, not the API's partial-name search: a search for
-			// "Redfern  Print Co." would miss "Redfern Print Co".
-			existing, err := d.API.ListCustomersFresh(ctx, "")
-			if err != nil {
-				entry.Outcome, entry.Reason = audit.Failed, "duplicate check: "+failureReason(err)
-				return d.audited(ctx, entry, apiErrorResult("check for an existing customer before creating", err)), nil
+		// The whole list, fresh, not the API's partial-name search (a search
+		// for "Redfern  Print Co." would miss "Redfern Print Co"). It is read
+		// even with allow_duplicate: if the create's answer is lost, it tells
+		// the customer this attempt made from those that were there before.
+		existing, err := d.API.ListCustomersFresh(ctx, "")
+		if err != nil {
+			entry.Outcome, entry.Reason = audit.Failed, "duplicate check: "+failureReason(err)
+			return d.audited(ctx, entry, apiErrorResult("check for an existing customer before creating", err)), nil
+		}
+		if dup, kind := findActiveByName(existing, req.CustomerName); kind != names.Different && !in.AllowDuplicate {
+			what := "an active customer with this name already exists"
+			if kind == names.LegalSuffix {
+				what = "an active customer whose name differs only by a legal suffix (Pty Ltd, Limited, Co, …) already exists, so it is likely the same business"
 			}
-			if dup, kind := findActiveByName(existing, req.CustomerName); kind != names.Different {
-				what := "an active customer with this name already exists"
-				if kind == names.LegalSuffix {
-					what = "an active customer whose name differs only by a legal suffix (Pty Ltd, Limited, Co, …) already exists, so it is likely the same business"
-				}
-				entry.Outcome, entry.Reason = audit.Refused, fmt.Sprintf("%s (customer_id %d)", what, dup.CustomerID)
-				return d.audited(ctx, entry, mcp.NewToolResultError(fmt.Sprintf(
-					"create_customer was not sent: %s:\n- %s\n"+
-						"Use that customer, or, only if the user confirms they want a second, separate customer, call again with allow_duplicate: true.",
-					what, customerLine(dup)))), nil
-			}
+			entry.Outcome, entry.Reason = audit.Refused, fmt.Sprintf("%s (customer_id %d)", what, dup.CustomerID)
+			return d.audited(ctx, entry, mcp.NewToolResultError(fmt.Sprintf(
+				"create_customer was not sent: %s:\n- %s\n"+
+					"Use that customer, or, only if the user confirms they want a second, separate customer, call again with allow_duplicate: true.",
+				what, customerLine(dup)))), nil
 		}
 		created, err := d.API.CreateCustomer(ctx, req)
 		if err != nil {
-			entry.Outcome, entry.Reason = audit.Failed, failureReason(err)
-			res := apiErrorResult("create the customer", err)
 			if mayHaveReachedAPI(err) {
-				res.Content = append(res.Content, mcp.NewTextContent("The customer may have been created even so: the request may have reached the Atomic API and only its answer been lost. "+
-					"Check with list_customers before trying again, and do not set allow_duplicate to get past a customer this attempt created."))
+				return d.settleCreate(ctx, entry, req.CustomerName, existing, err), nil
 			}
-			return d.audited(ctx, entry, res), nil
+			entry.Outcome, entry.Reason = audit.Failed, failureReason(err)
+			return d.audited(ctx, entry, apiErrorResult("create the customer", err)), nil
 		}
 		entry.Outcome, entry.CustomerID = audit.Created, created.CustomerID
 		if created.CustomerName != "" {
@@ -87,24 +84,6 @@ func createCustomer(d Deps) server.ServerTool {
 		text := fmt.Sprintf("Created %s.", customerLine(*created))
 		return d.audited(ctx, entry, mcp.NewToolResultStructured(CreateCustomerOutput{Status: "created", Customer: *created}, text)), nil
 	})
-}
-
-// mayHaveReachedAPI reports whether a failed create may have been carried
-// out all the same: anything but an answer refusing it (a 4xx) or this
-// server's own rate limiter, which sent nothing. A timeout, a dropped
-// connection, a 5xx from a gateway or an unreadable 200 all leave it open.
-func mayHaveReachedAPI(err error) bool {
-	var apiErr *atomicapi.Error
-	if !errors.As(err, &apiErr) {
-		return true
-	}
-	switch {
-	case apiErr.Status >= 400 && apiErr.Status < 500:
-		return false // the API refused it
-	case apiErr.Status == 0 && errors.Is(apiErr, atomicapi.ErrRateLimited):
-		return false // refused by our own limiter: nothing was sent
-	}
-	return true
 }
 
 func (in CreateCustomerInput) check() problems {

@@ -205,6 +205,9 @@ func doDelete(ctx context.Context, d Deps, c atomicapi.Customer, via string) *mc
 			"Tell the server's operator to fix the audit log; then call delete_customer with only customer_id and ask the user again.", err))
 	}
 	if _, err := d.API.DeleteCustomer(ctx, c.CustomerID); err != nil {
+		if mayHaveReachedAPI(err) {
+			return d.settleDelete(ctx, entry, c, via, err)
+		}
 		entry.Outcome, entry.Reason = audit.Failed, failureReason(err)
 		// The approval is spent either way: a retry must ask the user again.
 		res := apiErrorResult(fmt.Sprintf("delete customer_id %d", c.CustomerID), err)
