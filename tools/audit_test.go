@@ -72,16 +72,6 @@ func structuredStatus(res *mcp.CallToolResult) string {
 	return out.Status
 }
 
-func resultText(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			parts = append(parts, t.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
-
 // want is an expected audit entry; empty fields are not checked.
 type want struct {
 	outcome      audit.Outcome

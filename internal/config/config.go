@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
+	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 )
 
 // Config is everything the server needs to start.
@@ -51,6 +52,14 @@ type Config struct {
 	CustomersTTL time.Duration
 	// APITimeout bounds one HTTP attempt to the Atomic API.
 	APITimeout time.Duration
+
+	// ConfirmMode is how deletes are confirmed; ElicitationTimeout is how
+	// long a confirmation question waits for the client's answer.
+	ConfirmMode        confirm.Mode
+	ElicitationTimeout time.Duration
+	// PublicURL, when set, is the URL at which people reach this server's
+	// HTTP listener: browser approval links are made from it.
+	PublicURL string
 }
 
 // DefaultAddr keeps a fresh server off the network until someone decides
@@ -101,6 +110,9 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		plansTTL   = fs.String("plans-ttl", "", "how long service plans are cached; 0 turns the cache off (env ATOMIC_MCP_PLANS_TTL; default 5m)")
 		apiTimeout = fs.String("api-timeout", "", "how long one Atomic API request may take before it is abandoned (and, for reads, retried) (env ATOMIC_MCP_API_TIMEOUT; default 15s; a whole call, retries included, always ends within 24s)")
 		custTTL    = fs.String("customers-ttl", "", "how long the customer list is cached; every create and delete through this server clears it; 0 turns the cache off (env ATOMIC_MCP_CUSTOMERS_TTL; default 10s)")
+		confirmMd  = fs.String("confirm-mode", "", "how deletes are confirmed: auto (ask through the client where it can and does answer, else a confirmation token), elicitation, token or browser (an approval page only a person can use) (env ATOMIC_MCP_CONFIRM_MODE; default auto)")
+		elicitTO   = fs.String("elicitation-timeout", "", "how long a delete waits for the client to answer its confirmation question before falling back to the confirmation token (env ATOMIC_MCP_ELICITATION_TIMEOUT; default 45s)")
+		publicURL  = fs.String("public-url", "", "the URL at which people reach this server (sse, http), e.g. https://mcp.example.com; browser approval links start with it (env ATOMIC_MCP_PUBLIC_URL; default the listen address)")
 		auditLog   = fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)")
 	)
 	fs.Usage = func() {
@@ -174,6 +186,9 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		return Config{}, err
 	}
 	if err := parseNetwork(&cfg, set, *addr, *authFile, *origins, *stateless, *only, getenv); err != nil {
+		return Config{}, err
+	}
+	if err := parseConfirm(&cfg, pick(*confirmMd, "ATOMIC_MCP_CONFIRM_MODE", ""), pick(*elicitTO, "ATOMIC_MCP_ELICITATION_TIMEOUT", ""), pick(*publicURL, "ATOMIC_MCP_PUBLIC_URL", "")); err != nil {
 		return Config{}, err
 	}
 	// Whether the file can be written is checked when it is opened, at
@@ -365,4 +380,35 @@ func parseTimeout(v string) (time.Duration, error) {
 		return 0, errorf("--api-timeout %q is not a timeout: give a duration up to %s, e.g. --api-timeout 15s", v, atomicapi.DefaultCallDeadline)
 	}
 	return d, nil
+}
+
+// parseConfirm reads how deletes are confirmed.
+func parseConfirm(cfg *Config, mode, timeout, publicURL string) error {
+	cfg.ConfirmMode = confirm.ModeAuto
+	if mode != "" {
+		m, err := confirm.ParseMode(mode)
+		if err != nil {
+			return errorf("--confirm-mode %q is not supported: use --confirm-mode auto, elicitation, token or browser", mode)
+		}
+		cfg.ConfirmMode = m
+	}
+	cfg.ElicitationTimeout = confirm.DefaultElicitationTimeout
+	if timeout != "" {
+		d, err := time.ParseDuration(timeout)
+		if err != nil || d <= 0 || d > 10*time.Minute {
+			return errorf("--elicitation-timeout %q is not a timeout: give a duration up to 10m, e.g. --elicitation-timeout 45s", timeout)
+		}
+		cfg.ElicitationTimeout = d
+	}
+	if publicURL != "" {
+		u, err := url.Parse(publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return errorf("--public-url %q is not a URL: use e.g. --public-url https://mcp.example.com", publicURL)
+		}
+		if cfg.Transport == "stdio" {
+			return errorf("--public-url applies to --transport sse or http: on stdio the approval page is served on 127.0.0.1; drop --public-url")
+		}
+		cfg.PublicURL = strings.TrimRight(publicURL, "/")
+	}
+	return nil
 }
