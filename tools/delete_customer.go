@@ -13,6 +13,7 @@ import (
 	"github.com/atomtelecom/atomic-mcp/internal/approval"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
+	"github.com/atomtelecom/atomic-mcp/internal/calllog"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 )
 
@@ -50,6 +51,11 @@ func deleteCustomer(d Deps) server.ServerTool {
 	}, func(ctx context.Context, req mcp.CallToolRequest, in DeleteCustomerInput) (*mcp.CallToolResult, error) {
 		entry := audit.Entry{Tool: "delete_customer", CustomerID: in.CustomerID}
 		customer, stop := findForDelete(ctx, d.API, in.CustomerID)
+		if d.mode() == confirm.ModeBrowser && in.ConfirmationToken != "" && (stop == nil || customer.CustomerID != 0) {
+			// Asking about a decision: after an approval the customer is
+			// deleted, which must not read as an error.
+			return browserOutcome(ctx, d, customer, in.ConfirmationToken), nil
+		}
 		if stop != nil {
 			entry.CustomerName, entry.Outcome, entry.Reason = customer.CustomerName, stop.outcome, stop.reason
 			return d.audited(ctx, entry, stop.result), nil
@@ -69,9 +75,6 @@ func deleteCustomer(d Deps) server.ServerTool {
 			}
 			return finishElicitation(ctx, d, customer, subject, req.Params.RequestState, answer), nil
 		case mode == confirm.ModeBrowser:
-			if in.ConfirmationToken != "" {
-				return browserOutcome(ctx, d, customer, in.ConfirmationToken), nil
-			}
 			return askInBrowser(ctx, d, customer), nil
 		case in.ConfirmationToken != "":
 			if mode == confirm.ModeElicitation {
@@ -168,6 +171,7 @@ func tokenRequired(ctx context.Context, d Deps, c atomicapi.Customer, subject co
 		"Only if the user approves, call delete_customer again with customer_id %d and confirmation_token %q (valid until %s). If they do not approve, do nothing.",
 		why, customerLine(c), c.CustomerID, token, out.ExpiresAt)
 	entry := audit.Entry{Tool: "delete_customer", CustomerID: c.CustomerID, CustomerName: c.CustomerName, Outcome: audit.ConfirmationRequested, Confirmation: audit.ViaToken}
+	calllog.Set(ctx, calllog.AskedUser)
 	return d.audited(ctx, entry, mcp.NewToolResultStructured(out, text))
 }
 
@@ -188,6 +192,7 @@ func askInBrowser(ctx context.Context, d Deps, c atomicapi.Customer) *mcp.CallTo
 	text := fmt.Sprintf("Nothing has been deleted. Deleting needs the user's approval in their browser: give the user this link and ask them to open it, check the customer and press Delete or Cancel:\n%s\n"+
 		"You cannot approve it yourself. The link expires at %s. Once the user says they have decided, call delete_customer again with customer_id %d and confirmation_token %q to learn the outcome.",
 		link, out.ExpiresAt, c.CustomerID, rec.ID)
+	calllog.Set(ctx, calllog.AskedUser)
 	return d.audited(ctx, entry, mcp.NewToolResultStructured(out, text))
 }
 
@@ -340,14 +345,15 @@ func decideAnswer(ctx context.Context, d Deps, c atomicapi.Customer, answer *mcp
 		return doDelete(ctx, d, c, audit.ViaElicitation)
 	case answer.Action == mcp.ElicitationResponseActionCancel:
 		entry.Outcome, entry.Reason = audit.Declined, "cancelled"
-		return d.audited(ctx, entry, notDeleted(c, "cancelled", "The user cancelled"))
+		return d.audited(ctx, entry, notDeleted(ctx, c, "cancelled", "The user cancelled"))
 	default:
 		entry.Outcome, entry.Reason = audit.Declined, "declined"
-		return d.audited(ctx, entry, notDeleted(c, "declined", "The user did not approve"))
+		return d.audited(ctx, entry, notDeleted(ctx, c, "declined", "The user did not approve"))
 	}
 }
 
-func notDeleted(c atomicapi.Customer, status, why string) *mcp.CallToolResult {
+func notDeleted(ctx context.Context, c atomicapi.Customer, status, why string) *mcp.CallToolResult {
+	calllog.Set(ctx, calllog.Declined)
 	text := fmt.Sprintf("%s; nothing was deleted. %s is unchanged.", why, customerLine(c))
 	return mcp.NewToolResultStructured(DeleteCustomerOutput{Status: status, Customer: c}, text)
 }
