@@ -101,15 +101,17 @@ func sameOrigin(r *http.Request, want string) bool {
 }
 
 // secured adds the headers every approval response carries: no framing
-// (clickjacking), no third-party anything, no caching, no referrer leaking
-// the id.
+// (clickjacking), no third-party anything, no caching, and no referrer
+// leaking the id to another site. (no-referrer would be stricter, but makes
+// the browser send "Origin: null" with the page's own POST, which the origin
+// check must then refuse.)
 func secured(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cache-Control", "no-store")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
