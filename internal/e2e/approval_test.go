@@ -163,3 +163,56 @@ func post(t *testing.T, link string, form url.Values, headers map[string]string)
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestBrowserApprovalOverHTTP: on the HTTP transports the approval page is
+// served on the server's own listener, outside the bearer check (a browser
+// has no token), and at --public-url when that is set.
+func TestBrowserApprovalOverHTTP(t *testing.T) {
+	t.Parallel()
+	const bearer = "0123456789abcdef0123456789abcdef"
+	t.Run("own listener", func(t *testing.T) {
+		t.Parallel()
+		ns := startNet(t, netOpts{transport: "http", args: []string{"--confirm-mode", "browser"}, env: []string{"ATOMIC_MCP_AUTH_TOKEN=" + bearer}})
+		ts := ns.connect(t, netClient{combo: combo{mcpGo, v20251125}, bearer: bearer})
+		res := ts.callOK(t, "delete_customer", map[string]any{"customer_id": 6})
+		link, _ := res.Structured["approval_url"].(string)
+		if !strings.HasPrefix(link, ns.base+"/approve/") {
+			t.Fatalf("approval_url %q, want it on the server's own listener %s", link, ns.base)
+		}
+		tab := browsertest.Start(t, 60*time.Second)
+		browserText(t, tab, chromedp.Navigate(link), "#customer-name")
+		assertContainsAll(t, "page after Delete", browserText(t, tab, chromedp.Click("#delete"), "#outcome"), "was deleted")
+		ts.wantDeletes(t, 1, "after pressing Delete")
+		done := ts.callOK(t, "delete_customer", map[string]any{"customer_id": 6, "confirmation_token": res.Structured["confirmation_token"]})
+		if done.Structured["status"] != "deleted" {
+			t.Errorf("second call: %v", done.Structured)
+		}
+	})
+	t.Run("public url", func(t *testing.T) {
+		t.Parallel()
+		const public = "https://mcp.example.test"
+		ns := startNet(t, netOpts{transport: "sse", args: []string{"--confirm-mode", "browser", "--public-url", public}})
+		ts := ns.connect(t, netClient{combo: combo{goSDK, v20251125}})
+		res := ts.callOK(t, "delete_customer", map[string]any{"customer_id": 6})
+		link, _ := res.Structured["approval_url"].(string)
+		if !strings.HasPrefix(link, public+"/approve/") {
+			t.Fatalf("approval_url %q, want it under --public-url %s", link, public)
+		}
+		// Reached through a proxy at the public URL: only that origin may approve.
+		local := ns.base + strings.TrimPrefix(link, public)
+		page, _ := get(t, local)
+		csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+		if csrf == nil {
+			t.Fatalf("no CSRF token:\n%s", page)
+		}
+		form := url.Values{"decision": {"delete"}, "csrf": {csrf[1]}}
+		if code := post(t, local, form, map[string]string{"Origin": ns.base}); code != http.StatusForbidden {
+			t.Errorf("POST from the listen origin: %d, want 403 (the page's origin is %s)", code, public)
+		}
+		ts.wantDeletes(t, 0, "after a POST from another origin")
+		if code := post(t, local, form, map[string]string{"Origin": public, "Sec-Fetch-Site": "same-origin"}); code != http.StatusSeeOther {
+			t.Errorf("POST from the public origin: %d, want 303", code)
+		}
+		ts.wantDeletes(t, 1, "after the approval")
+	})
+}
