@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
+	"github.com/atomtelecom/atomic-mcp/internal/names"
 )
 
 // CreateCustomerInput mirrors POST /api/atomic/customer/create, plus
@@ -58,12 +58,16 @@ func createCustomer(d Deps) server.ServerTool {
 				entry.Outcome, entry.Reason = audit.Failed, "duplicate check: "+failureReason(err)
 				return d.audited(ctx, entry, apiErrorResult("check for an existing customer before creating", err)), nil
 			}
-			if dup, ok := findActiveByName(existing, req.CustomerName); ok {
-				entry.Outcome, entry.Reason = audit.Refused, fmt.Sprintf("an active customer with this name exists (customer_id %d)", dup.CustomerID)
+			if dup, kind := findActiveByName(existing, req.CustomerName); kind != names.Different {
+				what := "an active customer with this name already exists"
+				if kind == names.LegalSuffix {
+					what = "an active customer whose name differs only by a legal suffix (Pty Ltd, Limited, Co, …) already exists, so it is likely the same business"
+				}
+				entry.Outcome, entry.Reason = audit.Refused, fmt.Sprintf("%s (customer_id %d)", what, dup.CustomerID)
 				return d.audited(ctx, entry, mcp.NewToolResultError(fmt.Sprintf(
-					"create_customer was not sent: an active customer with this name already exists:\n- %s\n"+
-						"Use that customer, or, only if the user confirms they want a second customer of the same name, call again with allow_duplicate: true.",
-					customerLine(dup)))), nil
+					"create_customer was not sent: %s:\n- %s\n"+
+						"Use that customer, or, only if the user confirms they want a second, separate customer, call again with allow_duplicate: true.",
+					what, customerLine(dup)))), nil
 			}
 		}
 		created, err := d.API.CreateCustomer(ctx, req)
@@ -163,36 +167,20 @@ func (in CreateCustomerInput) normalize() (atomicapi.NewCustomer, problems) {
 	return req, p
 }
 
-// findActiveByName finds an active customer whose name is the same as name
-// once case, spacing and the punctuation people vary ("Co." and "Co") are
-// set aside.
-func findActiveByName(customers []atomicapi.Customer, name string) (atomicapi.Customer, bool) {
-	key := nameKey(name)
+// findActiveByName finds an active customer whose name reads as name does
+// to a person (names.Same: case, spacing, punctuation, invisible characters
+// and lookalike letters set aside) or differs from it only by a legal
+// suffix (names.LegalSuffix: "Harbour Plumbing" beside "Harbour Plumbing
+// Pty Ltd"). A same-name match wins over a suffix match.
+func findActiveByName(customers []atomicapi.Customer, name string) (atomicapi.Customer, names.Match) {
+	best, kind := atomicapi.Customer{}, names.Different
 	for _, c := range customers {
-		if !c.Deleted() && nameKey(c.CustomerName) == key {
-			return c, true
+		if c.Deleted() {
+			continue
+		}
+		if m := names.Compare(c.CustomerName, name); m > kind {
+			best, kind = c, m
 		}
 	}
-	return atomicapi.Customer{}, false
+	return best, kind
 }
-
-func nameKey(name string) string {
-	name = strings.Map(func(r rune) rune {
-		switch r {
-		case '.', ',', '\'', '’':
-			return -1
-		}
-		return unicode.ToLower(r)
-	}, name)
-	words := strings.Fields(name)
-	for i, w := range words {
-		if short, ok := nameWords[w]; ok {
-			words[i] = short
-		}
-	}
-	return strings.Join(words, " ")
-}
-
-// nameWords folds the spellings Australian company names come in, so that
-// "Harbour Plumbing Proprietary Limited" is "Harbour Plumbing Pty Ltd".
-var nameWords = map[string]string{"limited": "ltd", "proprietary": "pty", "company": "co", "and": "&"}

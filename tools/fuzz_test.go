@@ -1,6 +1,8 @@
 package tools
 
 import (
+	"github.com/atomtelecom/atomic-mcp/internal/names"
+
 	"bytes"
 	"encoding/json"
 	"reflect"
@@ -163,7 +165,7 @@ func acceptedCreate(t *testing.T, in CreateCustomerInput) {
 	limits := map[string]int{"customer_name": 255, "nickname": 255, "addr_1": 255, "postcode": 10, "country": 100, "abn": 20, "addr_2": 255, "city": 100, "region": 100, "website": 255}
 	for name, v := range map[string]string{"customer_name": req.CustomerName, "nickname": req.Nickname, "addr_1": req.Addr1, "postcode": req.Postcode,
 		"country": req.Country, "abn": req.ABN, "addr_2": req.Addr2, "city": req.City, "region": req.Region, "website": req.Website} {
-		if v != strings.TrimSpace(v) || !utf8.ValidString(v) || strings.IndexFunc(v, invisibleControl) >= 0 || utf8.RuneCountInString(v) > limits[name] {
+		if v != strings.TrimSpace(v) || !utf8.ValidString(v) || hasHidden(v) || utf8.RuneCountInString(v) > limits[name] {
 			t.Fatalf("accepted %s %q: untrimmed, invalid UTF-8, control characters or over %d characters", name, v, limits[name])
 		}
 	}
@@ -183,7 +185,7 @@ func acceptedDelete(t *testing.T, in DeleteCustomerInput) {
 func acceptedList(t *testing.T, in ListCustomersInput) {
 	name := strings.TrimSpace(in.CustomerName)
 	if (in.Limit != nil && (*in.Limit < 1 || *in.Limit > 500)) || in.Offset < 0 ||
-		utf8.RuneCountInString(name) > 255 || !utf8.ValidString(name) || strings.IndexFunc(name, invisibleControl) >= 0 {
+		utf8.RuneCountInString(name) > 255 || !utf8.ValidString(name) || hasHidden(name) {
 		limit := "none"
 		if in.Limit != nil {
 			limit = strconv.Itoa(*in.Limit)
@@ -258,4 +260,9 @@ func checkInputSchema(t *testing.T, tool string, data []byte, args map[string]in
 		}
 	}
 	return inputSchemas[tool].Validate(v)
+}
+
+func hasHidden(s string) bool {
+	_, hidden := names.Hidden(s)
+	return hidden
 }

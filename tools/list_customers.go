@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
+	"github.com/atomtelecom/atomic-mcp/internal/names"
 )
 
 // ListCustomersInput mirrors GET /api/atomic/customer/list, plus paging and
@@ -146,7 +147,7 @@ func nonEmpty(vals ...string) []string {
 // another character that could start a line of its own or disguise text:
 // such a value is data pretending to be the server's own words.
 func inline(s string) string {
-	if strings.IndexFunc(s, invisibleControl) >= 0 {
+	if _, hidden := names.Hidden(s); hidden {
 		return strconv.Quote(s)
 	}
 	return s

@@ -7,13 +7,13 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/calllog"
+	"github.com/atomtelecom/atomic-mcp/internal/names"
 )
 
 // fieldProblem is one thing wrong with one argument, and how to fix it.
@@ -79,8 +79,9 @@ func isAustralia(country string) bool {
 }
 
 // checkText validates a free-text field: length in characters and no
-// control characters (a newline in an address is a paste error or an
-// injection attempt, never a real address).
+// control or invisible characters (a newline in an address is a paste
+// error or an injection attempt, never a real address; a zero-width space
+// in a name makes a duplicate no person can tell apart).
 func checkText(p *problems, field, value string, max int) {
 	if n := utf8.RuneCountInString(value); n > max {
 		p.add(field, "is %d characters long; the limit is %d", n, max)
@@ -89,17 +90,9 @@ func checkText(p *problems, field, value string, max int) {
 		p.add(field, "is not valid UTF-8 text")
 		return
 	}
-	if strings.IndexFunc(value, invisibleControl) >= 0 {
-		p.add(field, "contains control characters (line breaks, tabs or text-direction marks); give it as plain text on one line")
+	if r, ok := names.Hidden(value); ok {
+		p.add(field, "contains %s: control characters and invisible characters (line breaks, tabs, zero-width, text-direction and tag characters) are refused, because they hide text from the person reading it; give it as plain text on one line", names.Describe(r))
 	}
-}
-
-// invisibleControl matches characters that change how text reads without
-// being seen: control characters, line and paragraph separators, and the
-// bidirectional overrides used to disguise text.
-func invisibleControl(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
-		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f'
 }
 
 var fourDigits = regexp.MustCompile(`^[0-9]{4}$`)

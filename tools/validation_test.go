@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -327,6 +328,32 @@ func TestControlCharacters(t *testing.T) {
 				t.Fatalf("%q accepted in %s (problems %v)", c.value, c.field, p)
 			}
 		})
+	}
+}
+
+// TestInvisibleCharacters: the characters that made lookalike duplicates
+// (issue 9) are refused in every field sent upstream, and the message
+// names the field and the code point, since the character cannot be seen.
+func TestInvisibleCharacters(t *testing.T) {
+	fieldsSent := []string{"customer_name", "nickname", "addr_1", "addr_2", "city", "region", "country", "postcode", "abn", "website"}
+	for _, r := range []rune{0x200b, 0x200d, 0x00ad, 0xfeff, 0x2060, 0x061c, 0x202e, 0x2066, 0xe0041, 0xfe0f} {
+		for _, field := range fieldsSent {
+			t.Run(fmt.Sprintf("%U in %s", r, field), func(t *testing.T) {
+				in := validInput()
+				v := map[string]string{"customer_name": "Harbour Plumbing", "nickname": "Harbour", "addr_1": "1 Circular Quay", "addr_2": "Level 2",
+					"city": "Sydney", "region": "NSW", "country": "Australia", "postcode": "2000", "abn": "51824753556", "website": "harbour.example.com.au"}[field]
+				mid := len(v) / 2
+				setField(t, &in, field, v[:mid]+string(r)+v[mid:])
+				_, p := in.normalize()
+				want := fmt.Sprintf("U+%04X", r)
+				for _, q := range p {
+					if q.Field == field && strings.Contains(q.Problem, want) {
+						return
+					}
+				}
+				t.Fatalf("%U in %s: problems %v, want one for %s naming %s", r, field, p, field, want)
+			})
+		}
 	}
 }
 

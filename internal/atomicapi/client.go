@@ -14,9 +14,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 )
 
 // DefaultBaseURL is the production API.
@@ -53,8 +56,12 @@ type Options struct {
 	Token   Token
 	// Version goes into the User-Agent.
 	Version string
-	// HTTPClient defaults to a client with sane transport timeouts.
+	// HTTPClient defaults to NewHTTPClient(NewTransport(Getenv)). Whatever
+	// is passed, New refuses redirects on it.
 	HTTPClient *http.Client
+	// Getenv reads the proxy variables for the default transport (default
+	// os.Getenv).
+	Getenv func(string) string
 	// RequestTimeout bounds one HTTP attempt.
 	RequestTimeout time.Duration
 	// CallDeadline bounds a whole call: every attempt, page and backoff.
@@ -99,13 +106,13 @@ func New(opts Options) (*Client, error) {
 		return nil, errors.New("no access token")
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{
-			Transport: defaultTransport(),
-			// Go re-sends Authorization on redirects to the same host on any
-			// port or scheme: never follow one, so the token goes nowhere
-			// but the configured API.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		getenv := opts.Getenv
+		if getenv == nil {
+			getenv = os.Getenv
 		}
+		opts.HTTPClient = NewHTTPClient(NewTransport(getenv))
+	} else {
+		opts.HTTPClient = refuseRedirects(opts.HTTPClient)
 	}
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = DefaultRequestTimeout
@@ -150,11 +157,55 @@ func New(opts Options) (*Client, error) {
 	}, nil
 }
 
-func defaultTransport() *http.Transport {
+// NewHTTPClient returns the http.Client for requests that carry the token:
+// it never follows a redirect, because Go re-sends Authorization on
+// redirects to the same host on any port or scheme, and the token must go
+// nowhere but the configured API. A nil transport means the server's own
+// (timeouts, and the proxy from the environment as doctor reports it).
+func NewHTTPClient(transport http.RoundTripper) *http.Client {
+	if transport == nil {
+		transport = NewTransport(os.Getenv)
+	}
+	return refuseRedirects(&http.Client{Transport: transport})
+}
+
+// refuseRedirects copies hc with redirects refused; New applies it to a
+// caller's client too, so no caller can opt out by accident.
+func refuseRedirects(hc *http.Client) *http.Client {
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+// NewTransport is the transport the server uses: the standard one with
+// response timeouts, and the proxy ProxyFunc(getenv) chooses.
+func NewTransport(getenv func(string) string) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = DefaultRequestTimeout
 	t.MaxIdleConnsPerHost = 16
+	proxy := ProxyFunc(getenv)
+	t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
 	return t
+}
+
+// ProxyFunc is the proxy choice for each request URL, read from HTTPS_PROXY,
+// HTTP_PROXY and NO_PROXY (and their lower-case forms) through getenv. The
+// server's transport and doctor both use it, so doctor describes exactly
+// the proxy the server will use.
+func ProxyFunc(getenv func(string) string) func(*url.URL) (*url.URL, error) {
+	get := func(upper, lower string) string {
+		if v := getenv(upper); v != "" {
+			return v
+		}
+		return getenv(lower)
+	}
+	cfg := &httpproxy.Config{
+		HTTPProxy:  get("HTTP_PROXY", "http_proxy"),
+		HTTPSProxy: get("HTTPS_PROXY", "https_proxy"),
+		NoProxy:    get("NO_PROXY", "no_proxy"),
+		CGI:        getenv("REQUEST_METHOD") != "",
+	}
+	return cfg.ProxyFunc()
 }
 
 // ListCustomers returns every customer whose name contains name (all when

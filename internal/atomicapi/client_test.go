@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strconv"
 	"strings"
@@ -948,5 +949,41 @@ func TestClientConcurrentUse(t *testing.T) {
 	}
 	if up.count() != 80 {
 		t.Errorf("%d requests, want 80", up.count())
+	}
+}
+
+// TestRedirectKeepsToken: no request that carries the token follows a
+// redirect, whichever http.Client the caller passed in; Go would re-send
+// Authorization to the same host on another port.
+func TestRedirectKeepsToken(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		hc   *http.Client
+	}{
+		{"default client", nil},
+		{"caller's plain client", &http.Client{}},
+		{"NewHTTPClient", atomicapi.NewHTTPClient(nil)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var leaked atomic.Bool
+			target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") != "" {
+					leaked.Store(true)
+				}
+				w.Write([]byte(`[]`))
+			}))
+			t.Cleanup(target.Close)
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, target.URL+r.URL.Path, http.StatusTemporaryRedirect)
+			}))
+			t.Cleanup(api.Close)
+			cl := newClient(t, api.URL, func(o *atomicapi.Options) { o.HTTPClient = c.hc; o.MaxAttempts = 1 })
+			if _, err := cl.ListServicePlans(context.Background()); err == nil {
+				t.Error("a redirect was taken for an answer")
+			}
+			if leaked.Load() {
+				t.Fatal("the redirect target received the Authorization header")
+			}
+		})
 	}
 }

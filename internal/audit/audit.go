@@ -43,6 +43,10 @@ const (
 	Refused Outcome = "refused"
 	// Failed: the Atomic API could not be reached or did not do it.
 	Failed Outcome = "failed"
+	// Unknown: the write may or may not have been carried out (a timeout,
+	// a dropped connection, a 5xx). It is written before the fresh read
+	// that settles it, whose line follows with the reconciled outcome.
+	Unknown Outcome = "unknown"
 )
 
 // Confirmation paths: how a delete's approval was obtained.

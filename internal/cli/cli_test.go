@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -594,5 +595,28 @@ func TestIsGoRunBuild(t *testing.T) {
 		if got := isGoRunBuild(exe); got != want {
 			t.Errorf("isGoRunBuild(%q) = %v, want %v", exe, got, want)
 		}
+	}
+}
+
+// TestDoctorRefusesRedirect: doctor must not carry the token to wherever
+// the API URL redirects (it once sent it to a 307 target on another port).
+func TestDoctorRefusesRedirect(t *testing.T) {
+	var leaked atomic.Bool
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Store(true)
+		}
+	}))
+	t.Cleanup(target.Close)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(api.Close)
+	out, _, err := run(t, map[string]string{"ATOMIC_API_URL": api.URL, "ATOMIC_API_TOKEN": realToken}, "", "doctor")
+	if err == nil {
+		t.Errorf("doctor passed a redirecting API:\n%s", out)
+	}
+	if leaked.Load() {
+		t.Fatalf("the redirect target received the Authorization header:\n%s", out)
 	}
 }

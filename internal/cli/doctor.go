@@ -148,10 +148,12 @@ func reachable(ctx context.Context, r *report, host, portNum, via string) bool {
 // checkAPI lists the plans with the token, exactly as the server would,
 // and compares the API's clock with this machine's.
 func checkAPI(ctx context.Context, r *report, env Env, apiURL string, token atomicapi.Token) {
-	dates := &dateRecorder{next: http.DefaultTransport.(*http.Transport).Clone()}
+	dates := &dateRecorder{next: atomicapi.NewTransport(env.Getenv)}
 	client, err := atomicapi.New(atomicapi.Options{
 		BaseURL: apiURL, Token: token, Version: env.Version,
-		HTTPClient:   &http.Client{Transport: dates},
+		// The one client for requests that carry the token: it refuses
+		// redirects, so the token goes to the configured API only.
+		HTTPClient:   atomicapi.NewHTTPClient(dates),
 		MaxAttempts:  1, // a verdict now, not after retries
 		CallDeadline: networkTimeout,
 	})
@@ -243,48 +245,22 @@ func (d *dateRecorder) last() string {
 	return d.date
 }
 
-// proxyFor reports the proxy the standard library would use for u, read
-// through getenv so that doctor describes what the server will do.
+// proxyFor reports the proxy the server's transport will use for u — the
+// same atomicapi.ProxyFunc over the same getenv — and the variable it came
+// from, for the report.
 func proxyFor(u *url.URL, getenv func(string) string) (*url.URL, string) {
-	host := u.Hostname()
-	if host == "localhost" || (net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback()) {
-		return nil, "" // Go never proxies loopback requests
-	}
-	for _, entry := range strings.Split(first(getenv, "NO_PROXY", "no_proxy"), ",") {
-		entry = strings.TrimPrefix(strings.TrimSpace(entry), ".")
-		if entry == "*" || (entry != "" && (host == entry || strings.HasSuffix(host, "."+entry))) {
-			return nil, ""
-		}
-	}
-	names := []string{"HTTP_PROXY", "http_proxy"}
-	if u.Scheme == "https" {
-		names = []string{"HTTPS_PROXY", "https_proxy"}
-	}
-	raw := first(getenv, names...)
-	if raw == "" {
+	p, err := atomicapi.ProxyFunc(getenv)(u)
+	if err != nil || p == nil {
 		return nil, ""
 	}
-	p, err := url.Parse(raw)
-	if err != nil || p.Host == "" {
-		// Go reads a bare host:port as http://host:port.
-		if p, err = url.Parse("http://" + raw); err != nil || p.Host == "" {
-			return nil, ""
-		}
+	from := "HTTP_PROXY"
+	if u.Scheme == "https" {
+		from = "HTTPS_PROXY"
 	}
-	from := names[0]
-	if getenv(names[0]) == "" {
-		from = names[1]
+	if getenv(from) == "" {
+		from = strings.ToLower(from)
 	}
 	return p, from
-}
-
-func first(getenv func(string) string, names ...string) string {
-	for _, n := range names {
-		if v := strings.TrimSpace(getenv(n)); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func port(u *url.URL) string {

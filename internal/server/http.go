@@ -33,8 +33,13 @@ type HTTPOptions struct {
 	// Stateless runs streamable HTTP without server sessions, so that any
 	// replica can serve any request.
 	Stateless bool
-	Version   string
-	Logger    *slog.Logger
+	// SessionIdleTimeout ends streamable-HTTP sessions unused for this
+	// long (DefaultSessionIdleTimeout when zero); MaxSessions and
+	// MaxStreams cap what is held open (the defaults when zero).
+	SessionIdleTimeout      time.Duration
+	MaxSessions, MaxStreams int
+	Version                 string
+	Logger                  *slog.Logger
 	// Ready, if set, is called with the bound address once listening.
 	Ready func(addr net.Addr)
 	// Pages are served outside the MCP guards (bearer auth, origin check),
@@ -186,12 +191,26 @@ func Handler(s *server.MCPServer, opts HTTPOptions) (http.Handler, func(context.
 		mux.Handle("/message", guard(sse))
 		shutdown = func(context.Context) { sse.CloseSessions() }
 	default:
-		streamable := server.NewStreamableHTTPServer(s,
+		options := []server.StreamableHTTPOption{
 			server.WithStateLess(opts.Stateless),
 			server.WithStreamableHTTPLogger(opts.Logger),
-			server.WithHeartbeatInterval(25*time.Second),
-		)
-		mux.Handle("/mcp", guard(streamable))
+			server.WithHeartbeatInterval(25 * time.Second),
+		}
+		var sess *sessions
+		if !opts.Stateless {
+			sess = newSessions(opts.MaxSessions, opts.MaxStreams)
+			idle := opts.SessionIdleTimeout
+			if idle <= 0 {
+				idle = DefaultSessionIdleTimeout
+			}
+			options = append(options, server.WithSessionIdManager(sess), server.WithSessionIdleTTL(idle))
+		}
+		streamable := server.NewStreamableHTTPServer(s, options...)
+		var h http.Handler = streamable
+		if sess != nil {
+			h = sess.guard(streamable)
+		}
+		mux.Handle("/mcp", guard(h))
 		shutdown = func(ctx context.Context) { _ = streamable.Shutdown(ctx) }
 	}
 	return mux, shutdown

@@ -145,7 +145,9 @@ func ServeStdio(ctx context.Context, s *server.MCPServer, stdin io.Reader, stdou
 	} {
 		opt(stdio)
 	}
-	err := stdio.Listen(ctx, stdin, stdout)
+	in, out := capMessages(stdin, stdout, MaxStdioMessage, errorLog)
+	defer in.Close()
+	err := stdio.Listen(ctx, in, out)
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
