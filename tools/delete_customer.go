@@ -205,14 +205,14 @@ func browserDelete(d Deps, shown atomicapi.Customer) approval.Action {
 		now, stop := findForDelete(ctx, d.API, shown.CustomerID)
 		if stop != nil {
 			entry.Outcome, entry.Reason = stop.outcome, stop.reason
-			return approval.Outcome{Message: resultText(d.audited(ctx, entry, stop.result))}
+			return approval.Outcome{Message: ResultText(d.audited(ctx, entry, stop.result))}
 		}
 		if now.CustomerName != shown.CustomerName || now.AccountNumber != shown.AccountNumber {
 			entry.Outcome, entry.Reason = audit.Refused, "customer changed since the approval was asked"
-			return approval.Outcome{Message: resultText(d.audited(ctx, entry, mcp.NewToolResultError("the customer's name or account number changed since this page was made, so nothing was deleted.")))}
+			return approval.Outcome{Message: ResultText(d.audited(ctx, entry, mcp.NewToolResultError("the customer's name or account number changed since this page was made, so nothing was deleted.")))}
 		}
 		res := doDelete(ctx, d, now, audit.ViaBrowser)
-		return approval.Outcome{Deleted: !res.IsError, Message: resultText(res)}
+		return approval.Outcome{Deleted: !res.IsError, Message: ResultText(res)}
 	}
 }
 
@@ -249,7 +249,8 @@ func browserOutcome(ctx context.Context, d Deps, c atomicapi.Customer, id string
 	}
 }
 
-func resultText(res *mcp.CallToolResult) string {
+// ResultText is a result's text content, one part per line.
+func ResultText(res *mcp.CallToolResult) string {
 	var parts []string
 	for _, c := range res.Content {
 		if t, ok := c.(mcp.TextContent); ok {
