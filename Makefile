@@ -4,7 +4,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN     := bin/atomic-mcp
 FUZZTIME ?= 30s
 
-.PHONY: help build run test lint bench fuzz golden conformance clean
+.PHONY: help build run test lint bench fuzz golden conformance screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ conformance: build ## run the official MCP conformance suite against the sandbox
 
 golden: ## rewrite the tool-schema golden files and the README tool reference after a deliberate change
 	go test ./tools -run 'TestGolden|TestReadmeToolReference' -update
+
+screenshots: ## retake internal/approval/page.png, the README's picture of the approval page (needs chromium)
+	go test ./internal/approval -run '^TestPageScreenshot$$' -count=1 -screenshot page.png
 
 clean: ## remove build output
 	rm -rf bin

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/atomtelecom/atomic-mcp/internal/app"
+	"github.com/atomtelecom/atomic-mcp/internal/approval"
 	"github.com/atomtelecom/atomic-mcp/internal/cli"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/logging"
@@ -88,7 +90,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Stateless:      cfg.Stateless,
 		Version:        buildVersion(),
 		Logger:         logger,
+		Pages:          map[string]http.Handler{approval.PathPrefix: a.Approvals.Handler()},
 		Ready: func(addr net.Addr) {
+			if cfg.PublicURL == "" {
+				a.Approvals.SetBaseURL(approval.ListenURL(addr))
+			}
 			path, kind := "/mcp", "http"
 			if cfg.Transport == "sse" {
 				path, kind = "/sse", "sse"

@@ -72,16 +72,6 @@ func structuredStatus(res *mcp.CallToolResult) string {
 	return out.Status
 }
 
-func resultText(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			parts = append(parts, t.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
-
 // want is an expected audit entry; empty fields are not checked.
 type want struct {
 	outcome      audit.Outcome
@@ -131,7 +121,7 @@ func TestAuditOutcomes(t *testing.T) {
 	firstLeg := func(t *testing.T, d Deps) string {
 		res := auditCall(t, eliciting, d, deleteRequest(6, "", nil))
 		if !res.NeedsInput() {
-			t.Fatalf("first leg did not ask: %s", resultText(res))
+			t.Fatalf("first leg did not ask: %s", ResultText(res))
 		}
 		return res.RequestState
 	}
@@ -236,10 +226,10 @@ func TestAuditOutcomes(t *testing.T) {
 			}
 			res := c.run(t, d)
 			if got := structuredStatus(res); c.status != "" && (res.IsError || got != c.status) {
-				t.Fatalf("result: status %q isError %v %s, want status %q", got, res.IsError, resultText(res), c.status)
+				t.Fatalf("result: status %q isError %v %s, want status %q", got, res.IsError, ResultText(res), c.status)
 			}
 			if c.status == "" && !res.IsError && !res.NeedsInput() {
-				t.Fatalf("result succeeded, want an error: %s", resultText(res))
+				t.Fatalf("result succeeded, want an error: %s", ResultText(res))
 			}
 			got := rec.all()
 			if len(got) != len(c.want) {
@@ -318,15 +308,15 @@ func TestAuditFailure(t *testing.T) {
 			d.Audit = &recorder{failOn: c.failOn}
 			res := c.run(t, d)
 			if !res.IsError {
-				t.Fatalf("succeeded although the trail failed: %s", resultText(res))
+				t.Fatalf("succeeded although the trail failed: %s", ResultText(res))
 			}
 			for _, w := range c.wantText {
-				if !strings.Contains(resultText(res), w) {
-					t.Errorf("text %q lacks %q", resultText(res), w)
+				if !strings.Contains(ResultText(res), w) {
+					t.Errorf("text %q lacks %q", ResultText(res), w)
 				}
 			}
-			if strings.Contains(resultText(res), "v1.") || res.StructuredContent != nil {
-				t.Errorf("a failed record still handed out the result: %s", resultText(res))
+			if strings.Contains(ResultText(res), "v1.") || res.StructuredContent != nil {
+				t.Errorf("a failed record still handed out the result: %s", ResultText(res))
 			}
 			if h.creates() != c.creates || h.deletes() != c.deletes {
 				t.Errorf("%d creates, %d deletes; want %d, %d", h.creates(), h.deletes(), c.creates, c.deletes)
@@ -340,6 +330,6 @@ func TestNoAuditor(t *testing.T) {
 	h := newHarness(t)
 	res := auditCall(t, WithCommandLineApproval(context.Background()), h.deps, toolRequest("delete_customer", map[string]any{"customer_id": 6}))
 	if structuredStatus(res) != "deleted" || h.deletes() != 1 {
-		t.Fatalf("%s", resultText(res))
+		t.Fatalf("%s", ResultText(res))
 	}
 }

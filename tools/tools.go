@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/atomtelecom/atomic-mcp/internal/approval"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
@@ -36,6 +37,30 @@ type Deps struct {
 	// Audit, if set, receives a record of every create and delete attempt
 	// before its result is returned.
 	Audit Auditor
+	// Mode is how deletes are confirmed (--confirm-mode); empty means auto.
+	Mode confirm.Mode
+	// Asker puts elicitation questions with a deadline; nil means the
+	// default deadline with no bound on waiting questions.
+	Asker *confirm.Asker
+	// Approvals serves the browser approval pages; needed in browser mode.
+	Approvals *approval.Service
+}
+
+func (d Deps) mode() confirm.Mode {
+	if d.Mode == "" {
+		return confirm.ModeAuto
+	}
+	return d.Mode
+}
+
+// defaultAsker serves Deps built without one (tests, the CLI).
+var defaultAsker = confirm.NewAsker(confirm.DefaultElicitationTimeout, 0, nil)
+
+func (d Deps) asker() *confirm.Asker {
+	if d.Asker == nil {
+		return defaultAsker
+	}
+	return d.Asker
 }
 
 // Auditor keeps the audit trail; *audit.Log is one.

@@ -13,6 +13,7 @@ import (
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/atomtelecom/atomic-mcp/internal/approval"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
@@ -35,7 +36,9 @@ type App struct {
 	APIURL string
 	// Audit is the audit trail, nil unless configured.
 	Audit *audit.Log
-	close []func()
+	// Approvals serves the browser approval pages (--confirm-mode browser).
+	Approvals *approval.Service
+	close     []func()
 }
 
 // New assembles the server described by cfg. Close releases what it started.
@@ -76,7 +79,13 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 	// concurrent identical requests become one and a write through any of
 	// them clears what the others would read.
 	api := atomicapi.NewCached(client, atomicapi.CacheOptions{PlansTTL: cfg.PlansTTL, CustomersTTL: cfg.CustomersTTL})
-	deps := tools.Deps{API: api, Confirmer: confirmer}
+	deps := tools.Deps{API: api, Confirmer: confirmer, Mode: cfg.ConfirmMode, Asker: confirmAsker(cfg, logger)}
+	a.Approvals = approval.NewService(approval.DefaultTTL, logger)
+	if cfg.PublicURL != "" {
+		a.Approvals.SetBaseURL(cfg.PublicURL)
+	}
+	a.close = append(a.close, a.Approvals.Close)
+	deps.Approvals = a.Approvals
 	if a.Audit != nil {
 		deps.Audit = a.Audit // never a typed nil: a nil Auditor means no trail
 	}
@@ -98,6 +107,18 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		Logger:              logger,
 	})
 	return a, nil
+}
+
+// confirmAsker bounds how long a confirmation question waits. On stdio it
+// also bounds how many wait at once, to half of mcp-go's tool-call workers:
+// each waiting question holds one, and the other half must stay free for
+// every other call.
+func confirmAsker(cfg config.Config, logger *slog.Logger) *confirm.Asker {
+	waiting := 0
+	if cfg.Transport == "stdio" {
+		waiting = server.StdioWorkers / 2
+	}
+	return confirm.NewAsker(cfg.ElicitationTimeout, waiting, logger)
 }
 
 // ToolNames lists the registered tools.

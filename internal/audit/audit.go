@@ -53,6 +53,8 @@ const (
 const (
 	ViaElicitation = "elicitation"
 	ViaToken       = "token"
+	// ViaBrowser is the approval page: a person pressed Delete in a browser.
+	ViaBrowser = "browser"
 	// ViaCLIYes is `atomic-mcp call delete_customer ... --yes`: the operator
 	// approved on the command line, outside MCP.
 	ViaCLIYes = "cli-yes"

@@ -126,7 +126,7 @@ func runCall(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if res.IsError {
-		return errors.New(resultText(res))
+		return errors.New(tools.ResultText(res))
 	}
 	if err := printResult(env.Stdout, res); err != nil {
 		return err
@@ -173,7 +173,7 @@ func readArguments(stdin io.Reader, given []string) (map[string]any, error) {
 // when a tool gave none.
 func printResult(w io.Writer, res *mcp.CallToolResult) error {
 	if res.StructuredContent == nil {
-		_, err := fmt.Fprintln(w, resultText(res))
+		_, err := fmt.Fprintln(w, tools.ResultText(res))
 		return err
 	}
 	out, err := indentJSON(res.StructuredContent)
@@ -182,16 +182,6 @@ func printResult(w io.Writer, res *mcp.CallToolResult) error {
 	}
 	_, err = w.Write(out)
 	return err
-}
-
-func resultText(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			parts = append(parts, t.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
 }
 
 func resultStatus(res *mcp.CallToolResult) string {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
+	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 	"github.com/atomtelecom/atomic-mcp/internal/suggest"
 )
 
@@ -52,6 +53,14 @@ type Config struct {
 	CustomersTTL time.Duration
 	// APITimeout bounds one HTTP attempt to the Atomic API.
 	APITimeout time.Duration
+
+	// ConfirmMode is how deletes are confirmed; ElicitationTimeout is how
+	// long a confirmation question waits for the client's answer.
+	ConfirmMode        confirm.Mode
+	ElicitationTimeout time.Duration
+	// PublicURL, when set, is the URL at which people reach this server's
+	// HTTP listener: browser approval links are made from it.
+	PublicURL string
 }
 
 // DefaultAddr keeps a fresh server off the network until someone decides
@@ -84,6 +93,7 @@ const tokenHelp = "copy it from the Atomic portal (Account Settings > General Se
 type flagValues struct {
 	transport, apiURL, tokenFile, logLevel, logFormat, addr, authFile, origins *string
 	only, rateLimit, plansTTL, apiTimeout, custTTL, auditLog                   *string
+	confirmMode, elicitationTimeout, publicURL                                 *string
 	sandbox, readOnly, version, stateless                                      *bool
 }
 
@@ -94,24 +104,27 @@ func newFlags() (*flag.FlagSet, *flagValues) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	return fs, &flagValues{
-		transport:  fs.String("transport", "", "how MCP clients connect: "+strings.Join(Transports, ", ")+" (env ATOMIC_MCP_TRANSPORT; default stdio)"),
-		apiURL:     fs.String("api-url", "", "Atomic API base URL (env ATOMIC_API_URL; default "+atomicapi.DefaultBaseURL+")"),
-		tokenFile:  fs.String("api-token-file", "", "read the Atomic API token from this file instead of ATOMIC_API_TOKEN"),
-		sandbox:    fs.Bool("sandbox", false, "serve a built-in simulation of the Atomic API; no token needed, no real account touched (env ATOMIC_MCP_SANDBOX=1)"),
-		readOnly:   fs.Bool("read-only", false, "register only the read-only tools, list_customers and list_service_plans (env ATOMIC_MCP_READ_ONLY=1)"),
-		logLevel:   fs.String("log-level", "", "debug, info, warn or error (env ATOMIC_MCP_LOG_LEVEL; default info)"),
-		logFormat:  fs.String("log-format", "", "text or json (env ATOMIC_MCP_LOG_FORMAT; default text)"),
-		version:    fs.Bool("version", false, "print the version and exit"),
-		addr:       fs.String("addr", "", "listen address for sse and http (env ATOMIC_MCP_ADDR; default "+DefaultAddr+")"),
-		authFile:   fs.String("auth-token-file", "", "read the bearer token MCP clients must send (sse, http) from this file instead of ATOMIC_MCP_AUTH_TOKEN"),
-		origins:    fs.String("allowed-origins", "", "comma-separated browser origins allowed to call (env ATOMIC_MCP_ALLOWED_ORIGINS; default http(s) on localhost, 127.0.0.1, [::1])"),
-		stateless:  fs.Bool("stateless", false, "streamable HTTP without server sessions, for replicas behind a load balancer (env ATOMIC_MCP_STATELESS=1)"),
-		only:       fs.String("tools", "", "comma-separated tools to register, e.g. list_customers,list_service_plans (env ATOMIC_MCP_TOOLS; default all)"),
-		rateLimit:  fs.String("rate-limit", "", "most Atomic API requests per second, retries and pages included; negative turns the limit off (env ATOMIC_MCP_RATE_LIMIT; default 10, the provider's documented limit)"),
-		plansTTL:   fs.String("plans-ttl", "", "how long service plans are cached; 0 turns the cache off (env ATOMIC_MCP_PLANS_TTL; default 5m)"),
-		apiTimeout: fs.String("api-timeout", "", "how long one Atomic API request may take before it is abandoned (and, for reads, retried) (env ATOMIC_MCP_API_TIMEOUT; default 15s; a whole call, retries included, always ends within 24s)"),
-		custTTL:    fs.String("customers-ttl", "", "how long the customer list is cached; every create and delete through this server clears it; 0 turns the cache off (env ATOMIC_MCP_CUSTOMERS_TTL; default 10s)"),
-		auditLog:   fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)"),
+		transport:          fs.String("transport", "", "how MCP clients connect: "+strings.Join(Transports, ", ")+" (env ATOMIC_MCP_TRANSPORT; default stdio)"),
+		apiURL:             fs.String("api-url", "", "Atomic API base URL (env ATOMIC_API_URL; default "+atomicapi.DefaultBaseURL+")"),
+		tokenFile:          fs.String("api-token-file", "", "read the Atomic API token from this file instead of ATOMIC_API_TOKEN"),
+		sandbox:            fs.Bool("sandbox", false, "serve a built-in simulation of the Atomic API; no token needed, no real account touched (env ATOMIC_MCP_SANDBOX=1)"),
+		readOnly:           fs.Bool("read-only", false, "register only the read-only tools, list_customers and list_service_plans (env ATOMIC_MCP_READ_ONLY=1)"),
+		logLevel:           fs.String("log-level", "", "debug, info, warn or error (env ATOMIC_MCP_LOG_LEVEL; default info)"),
+		logFormat:          fs.String("log-format", "", "text or json (env ATOMIC_MCP_LOG_FORMAT; default text)"),
+		version:            fs.Bool("version", false, "print the version and exit"),
+		addr:               fs.String("addr", "", "listen address for sse and http (env ATOMIC_MCP_ADDR; default "+DefaultAddr+")"),
+		authFile:           fs.String("auth-token-file", "", "read the bearer token MCP clients must send (sse, http) from this file instead of ATOMIC_MCP_AUTH_TOKEN"),
+		origins:            fs.String("allowed-origins", "", "comma-separated browser origins allowed to call (env ATOMIC_MCP_ALLOWED_ORIGINS; default http(s) on localhost, 127.0.0.1, [::1])"),
+		stateless:          fs.Bool("stateless", false, "streamable HTTP without server sessions, for replicas behind a load balancer (env ATOMIC_MCP_STATELESS=1)"),
+		only:               fs.String("tools", "", "comma-separated tools to register, e.g. list_customers,list_service_plans (env ATOMIC_MCP_TOOLS; default all)"),
+		rateLimit:          fs.String("rate-limit", "", "most Atomic API requests per second, retries and pages included; negative turns the limit off (env ATOMIC_MCP_RATE_LIMIT; default 10, the provider's documented limit)"),
+		plansTTL:           fs.String("plans-ttl", "", "how long service plans are cached; 0 turns the cache off (env ATOMIC_MCP_PLANS_TTL; default 5m)"),
+		apiTimeout:         fs.String("api-timeout", "", "how long one Atomic API request may take before it is abandoned (and, for reads, retried) (env ATOMIC_MCP_API_TIMEOUT; default 15s; a whole call, retries included, always ends within 24s)"),
+		custTTL:            fs.String("customers-ttl", "", "how long the customer list is cached; every create and delete through this server clears it; 0 turns the cache off (env ATOMIC_MCP_CUSTOMERS_TTL; default 10s)"),
+		confirmMode:        fs.String("confirm-mode", "", "how deletes are confirmed: auto (ask through the client where it can and does answer, else a confirmation token), elicitation, token or browser (an approval page only a person can use) (env ATOMIC_MCP_CONFIRM_MODE; default auto)"),
+		elicitationTimeout: fs.String("elicitation-timeout", "", "how long a delete waits for the client to answer its confirmation question before falling back to the confirmation token (env ATOMIC_MCP_ELICITATION_TIMEOUT; default 45s)"),
+		publicURL:          fs.String("public-url", "", "the URL at which people reach this server (sse, http), e.g. https://mcp.example.com; browser approval links start with it (env ATOMIC_MCP_PUBLIC_URL; default the listen address)"),
+		auditLog:           fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)"),
 	}
 }
 
@@ -237,6 +250,10 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	// Whether the file can be written is checked when it is opened, at
 	// start-up: see internal/audit.
 	cfg.AuditLog = pick(*f.auditLog, "ATOMIC_MCP_AUDIT_LOG", "")
+	if err := parseConfirm(&cfg, lookup("confirm-mode", *f.confirmMode, "ATOMIC_MCP_CONFIRM_MODE", getenv),
+		lookup("elicitation-timeout", *f.elicitationTimeout, "ATOMIC_MCP_ELICITATION_TIMEOUT", getenv), lookup("public-url", *f.publicURL, "ATOMIC_MCP_PUBLIC_URL", getenv)); err != nil {
+		return Config{}, err
+	}
 
 	if cfg.ShowVersion || cfg.Sandbox {
 		return cfg, nil // the sandbox makes its own token
@@ -480,4 +497,35 @@ func parseTimeout(v setting) (time.Duration, error) {
 		return 0, errorf("%s is not a timeout: give a duration up to %s, e.g. --api-timeout 15s", v, atomicapi.DefaultCallDeadline)
 	}
 	return d, nil
+}
+
+// parseConfirm reads how deletes are confirmed.
+func parseConfirm(cfg *Config, mode, timeout, publicURL setting) error {
+	cfg.ConfirmMode = confirm.ModeAuto
+	if mode.value != "" {
+		m, err := confirm.ParseMode(mode.value)
+		if err != nil {
+			return errorf("%s is not a confirm mode: use auto, elicitation, token or browser, e.g. --confirm-mode auto", mode)
+		}
+		cfg.ConfirmMode = m
+	}
+	cfg.ElicitationTimeout = confirm.DefaultElicitationTimeout
+	if timeout.value != "" {
+		d, err := time.ParseDuration(timeout.value)
+		if err != nil || d <= 0 || d > 10*time.Minute {
+			return errorf("%s is not a timeout: give a duration up to 10m, e.g. --elicitation-timeout 45s", timeout)
+		}
+		cfg.ElicitationTimeout = d
+	}
+	if publicURL.value != "" {
+		u, err := url.Parse(publicURL.value)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return errorf("%s is not a URL: use the address people open, e.g. --public-url https://mcp.example.com", publicURL)
+		}
+		if cfg.Transport == "stdio" {
+			return errorf("%s applies to --transport sse or http only: on stdio the approval page is served on 127.0.0.1; drop it", publicURL)
+		}
+		cfg.PublicURL = strings.TrimRight(publicURL.value, "/")
+	}
+	return nil
 }

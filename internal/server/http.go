@@ -42,6 +42,10 @@ type HTTPOptions struct {
 	Logger                  *slog.Logger
 	// Ready, if set, is called with the bound address once listening.
 	Ready func(addr net.Addr)
+	// Pages are served outside the MCP guards (bearer auth, origin check),
+	// keyed by path prefix: pages a person opens in a browser, which check
+	// their own requests, such as the delete approval page.
+	Pages map[string]http.Handler
 }
 
 // Limits that keep one client from exhausting the server.
@@ -168,6 +172,9 @@ func Handler(s *server.MCPServer, opts HTTPOptions) (http.Handler, func(context.
 		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok", "version": opts.Version})
 	})
 
+	for prefix, h := range opts.Pages {
+		mux.Handle(prefix, limitBody(h))
+	}
 	guard := func(h http.Handler) http.Handler {
 		return checkOrigin(opts.AllowedOrigins, requireBearer(opts.AuthToken, limitBody(h)))
 	}

@@ -109,6 +109,11 @@ func logCalls(log *slog.Logger) server.ToolHandlerMiddleware {
 	}
 }
 
+// StdioWorkers is the size of mcp-go's stdio tool-call worker pool. A tool
+// call waiting for the user's answer holds a worker until it ends, so the
+// delete confirmation lets at most half of them wait (internal/app).
+const StdioWorkers = 32
+
 // outcomeOf labels a call: what the tool reported, else what its result
 // shows.
 func outcomeOf(res *mcp.CallToolResult, err error, reported calllog.Outcome) (calllog.Outcome, slog.Level) {
@@ -135,7 +140,7 @@ func ServeStdio(ctx context.Context, s *server.MCPServer, stdin io.Reader, stdou
 		server.WithErrorLogger(slog.NewLogLogger(errorLog.Handler(), slog.LevelError)),
 		// A call that overflows the queue runs on the read loop, where an
 		// elicitation could never read its answer: keep the queue roomy.
-		server.WithWorkerPoolSize(8),
+		server.WithWorkerPoolSize(StdioWorkers),
 		server.WithQueueSize(1024),
 	} {
 		opt(stdio)
