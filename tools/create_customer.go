@@ -37,6 +37,7 @@ type CreateCustomerOutput struct {
 }
 
 func createCustomer(d Deps) server.ServerTool {
+	names := d.stateStore()
 	return define[CreateCustomerInput, CreateCustomerOutput](d, spec{
 		name:  "create_customer",
 		title: "Create customer",
@@ -50,6 +51,15 @@ func createCustomer(d Deps) server.ServerTool {
 		// Calls whose arguments fail their checks never get here and are not
 		// audited: they name no customer reliably and change nothing.
 		entry := audit.Entry{Tool: "create_customer", CustomerName: req.CustomerName}
+		// Taken with allow_duplicate too, so that a create of the same name
+		// that does check sees this one's customer.
+		unlock, err := lockName(ctx, names, req.CustomerName)
+		if err != nil {
+			short, res := stateStoreFailure("create_customer", "the duplicate check", err)
+			entry.Outcome, entry.Reason = audit.Failed, short
+			return d.audited(ctx, entry, res), nil
+		}
+		defer unlock()
 		if !in.AllowDuplicate {
 			// The whole list, not the API's partial-name search: a search for
 			// "Redfern  Print Co." would miss "Redfern Print Co".

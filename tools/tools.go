@@ -16,6 +16,7 @@ import (
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
+	"github.com/atomtelecom/atomic-mcp/internal/store"
 )
 
 // API is what the tools need of the Atomic API; *atomicapi.Client provides it.
@@ -36,6 +37,9 @@ type Deps struct {
 	// Audit, if set, receives a record of every create and delete attempt
 	// before its result is returned.
 	Audit Auditor
+	// Store holds the create leases shared with other processes; nil: a
+	// store of this process alone.
+	Store store.Store
 }
 
 // Auditor keeps the audit trail; *audit.Log is one.

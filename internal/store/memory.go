@@ -18,8 +18,12 @@ type Memory struct {
 }
 
 // NewMemory returns an empty Memory store.
-func NewMemory() *Memory {
-	return &Memory{now: time.Now, spent: map[string]time.Time{}, gens: map[string]int64{}}
+func NewMemory() *Memory { return NewMemoryClock(time.Now) }
+
+// NewMemoryClock is NewMemory on the clock that expiries are reckoned by
+// (tests of the confirmation tokens use a fake one).
+func NewMemoryClock(now func() time.Time) *Memory {
+	return &Memory{now: now, spent: map[string]time.Time{}, gens: map[string]int64{}}
 }
 
 // Spend implements Store.
