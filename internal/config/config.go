@@ -51,6 +51,9 @@ type Config struct {
 	CustomersTTL time.Duration
 	// APITimeout bounds one HTTP attempt to the Atomic API.
 	APITimeout time.Duration
+	// Store is the shared state store's URL (internal/store); empty: the
+	// default of the command (memory for the server, file for call).
+	Store string
 }
 
 // DefaultAddr keeps a fresh server off the network until someone decides
@@ -101,6 +104,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		plansTTL   = fs.String("plans-ttl", "", "how long service plans are cached; 0 turns the cache off (env ATOMIC_MCP_PLANS_TTL; default 5m)")
 		apiTimeout = fs.String("api-timeout", "", "how long one Atomic API request may take before it is abandoned (and, for reads, retried) (env ATOMIC_MCP_API_TIMEOUT; default 15s; a whole call, retries included, always ends within 24s)")
 		custTTL    = fs.String("customers-ttl", "", "how long the customer list is cached; every create and delete through this server clears it; 0 turns the cache off (env ATOMIC_MCP_CUSTOMERS_TTL; default 10s)")
+		storeURL   = fs.String("store", "", "shared state (spent confirmations, create leases, rate budget, cache invalidation): memory, file, file:///dir or redis[s]://[user:password@]host:port/db, one for every replica (env ATOMIC_MCP_STORE; default memory, and file for atomic-mcp call)")
 		auditLog   = fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)")
 	)
 	fs.Usage = func() {
@@ -179,6 +183,12 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	// Whether the file can be written is checked when it is opened, at
 	// start-up: see internal/audit.
 	cfg.AuditLog = pick(*auditLog, "ATOMIC_MCP_AUDIT_LOG", "")
+	cfg.Store = pick(*storeURL, "ATOMIC_MCP_STORE", "")
+	if u, perr := url.Parse(*storeURL); perr == nil && u.User != nil {
+		if _, hasPassword := u.User.Password(); hasPassword {
+			return Config{}, errorf("--store with a password is not accepted: the command line is visible to every local user; set ATOMIC_MCP_STORE instead")
+		}
+	}
 
 	if cfg.ShowVersion || cfg.Sandbox {
 		return cfg, nil // the sandbox makes its own token
