@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestCallSpendsTokenAcrossRuns(t *testing.T) {
@@ -55,6 +56,9 @@ func TestCallSpendsTokenAcrossRuns(t *testing.T) {
 	t.Run("two runs at once", func(t *testing.T) {
 		const id = 6
 		token := mint(id)
+		// Held long enough that both runs have looked the customer up
+		// before either DELETE is answered.
+		g.deleteDelay.Store(int64(time.Second))
 		codes := make([]int, 2)
 		var wg sync.WaitGroup
 		for i := range codes {

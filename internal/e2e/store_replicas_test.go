@@ -28,6 +28,7 @@ import (
 // DELETEs.
 type gate struct {
 	failDeletes atomic.Int32 // the next n DELETEs are answered 503
+	deleteDelay atomic.Int64 // nanoseconds each DELETE is held
 
 	mu   sync.Mutex
 	seen []gateRequest
@@ -49,6 +50,9 @@ func (g *gate) wrap(sb *sandbox.Server) http.Handler {
 			// Slow enough that creates on different replicas overlap
 			// unless something makes them wait for each other.
 			time.Sleep(150 * time.Millisecond)
+		}
+		if r.Method == http.MethodDelete {
+			time.Sleep(time.Duration(g.deleteDelay.Load()))
 		}
 		if r.Method == http.MethodDelete && g.failDeletes.Add(-1) >= 0 {
 			http.Error(w, `{"error":"service unavailable"}`, http.StatusServiceUnavailable)
