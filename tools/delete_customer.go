@@ -11,6 +11,7 @@ import (
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
+	"github.com/atomtelecom/atomic-mcp/internal/calllog"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 	"github.com/atomtelecom/atomic-mcp/internal/store"
 )
@@ -97,6 +98,7 @@ func deleteCustomer(d Deps) server.ServerTool {
 				"Only if the user approves, call delete_customer again with customer_id %d and confirmation_token %q (valid until %s). If they do not approve, do nothing.",
 				customerLine(customer), customer.CustomerID, token, out.ExpiresAt)
 			entry.Outcome, entry.Confirmation = audit.ConfirmationRequested, audit.ViaToken
+			calllog.Set(ctx, calllog.AskedUser)
 			return d.audited(ctx, entry, mcp.NewToolResultStructured(out, text)), nil
 		}
 	})
@@ -182,14 +184,15 @@ func finishElicitation(ctx context.Context, d Deps, c atomicapi.Customer, subjec
 		return doDelete(ctx, d, c, audit.ViaElicitation)
 	case answer.Action == mcp.ElicitationResponseActionCancel:
 		entry.Outcome, entry.Reason = audit.Declined, "cancelled"
-		return d.audited(ctx, entry, notDeleted(c, "cancelled", "The user cancelled"))
+		return d.audited(ctx, entry, notDeleted(ctx, c, "cancelled", "The user cancelled"))
 	default:
 		entry.Outcome, entry.Reason = audit.Declined, "declined"
-		return d.audited(ctx, entry, notDeleted(c, "declined", "The user did not approve"))
+		return d.audited(ctx, entry, notDeleted(ctx, c, "declined", "The user did not approve"))
 	}
 }
 
-func notDeleted(c atomicapi.Customer, status, why string) *mcp.CallToolResult {
+func notDeleted(ctx context.Context, c atomicapi.Customer, status, why string) *mcp.CallToolResult {
+	calllog.Set(ctx, calllog.Declined)
 	text := fmt.Sprintf("%s; nothing was deleted. %s is unchanged.", why, customerLine(c))
 	return mcp.NewToolResultStructured(DeleteCustomerOutput{Status: status, Customer: c}, text)
 }

@@ -104,17 +104,42 @@ type Options struct {
 	Only []string
 }
 
-// Names lists every tool name, in the order they are registered.
-var Names = []string{"list_customers", "list_service_plans", "create_customer", "delete_customer"}
+// declared is the one list of tools, in the order they are offered: a tool
+// added here gets its name, its argument checks and refusal messages (from
+// define), its audit lines and its place in tools/list and --tools.
+var declared = []func(Deps) server.ServerTool{
+	listCustomers,
+	listServicePlans,
+	createCustomer,
+	deleteCustomer,
+}
 
-// All returns every tool definition.
-func All(d Deps) []server.ServerTool {
-	return []server.ServerTool{
-		listCustomers(d),
-		listServicePlans(d),
-		createCustomer(d),
-		deleteCustomer(d),
+// Names lists every tool name, in the order they are offered.
+var Names = func() []string {
+	var names []string
+	for _, t := range Definitions() {
+		names = append(names, t.Name)
 	}
+	return names
+}()
+
+// Definitions returns every tool's definition (name, schemas, annotations)
+// without building anything a call needs: enough to print or review them.
+func Definitions() []mcp.Tool {
+	var out []mcp.Tool
+	for _, t := range All(Deps{}) {
+		out = append(out, t.Tool)
+	}
+	return out
+}
+
+// All returns every tool, bound to d.
+func All(d Deps) []server.ServerTool {
+	out := make([]server.ServerTool, len(declared))
+	for i, declare := range declared {
+		out[i] = declare(d)
+	}
+	return out
 }
 
 // Select applies opts to All. An unknown name in opts.Only is an error, so a
@@ -139,14 +164,4 @@ func Select(d Deps, opts Options) ([]server.ServerTool, error) {
 		return nil, fmt.Errorf("%s leaves no tools with read-only on: add a list tool, or drop read-only", strings.Join(opts.Only, ", "))
 	}
 	return out, nil
-}
-
-// Register adds the selected tools to s.
-func Register(s *server.MCPServer, d Deps, opts Options) error {
-	selected, err := Select(d, opts)
-	if err != nil {
-		return err
-	}
-	s.AddTools(selected...)
-	return nil
 }

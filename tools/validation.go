@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
+	"github.com/atomtelecom/atomic-mcp/internal/calllog"
 )
 
 // fieldProblem is one thing wrong with one argument, and how to fix it.
@@ -40,43 +41,11 @@ func (p problems) report(tool string) string {
 	return b.String()
 }
 
-// Explain re-checks a tool's arguments and reports every problem in the
-// words of this package. The server uses it (through Explainer) to replace
-// the terse message of mcp-go's schema validation, which stops at the
-// schema's view of things.
-func Explain(tool string, args any) (string, bool) {
-	return Explainer(Deps{})(context.Background(), tool, args)
-}
-
-// Explainer is Explain for a running server: it also records a create or
-// delete refused for its arguments in the audit trail, since that is an
-// attempt too. The server calls it for calls that failed mcp-go's schema
-// validation, which never reach a handler.
-func Explainer(d Deps) func(ctx context.Context, tool string, args any) (string, bool) {
-	return func(ctx context.Context, tool string, args any) (string, bool) {
-		explain, ok := explainers[tool]
-		if !ok {
-			return "", false
-		}
-		p := explain(args)
-		if len(p) == 0 {
-			return "", false
-		}
-		res := d.refused(ctx, tool, args, p)
-		var texts []string
-		for _, c := range res.Content {
-			if t, ok := c.(mcp.TextContent); ok {
-				texts = append(texts, t.Text)
-			}
-		}
-		return strings.Join(texts, "\n"), true
-	}
-}
-
 // refused answers a call whose arguments have problems, recording creates
 // and deletes in the audit trail as refused, naming the customer as far as
 // the arguments do.
 func (d Deps) refused(ctx context.Context, tool string, args any, p problems) *mcp.CallToolResult {
+	calllog.Set(ctx, calllog.Refused)
 	res := mcp.NewToolResultError(p.report(tool))
 	if tool != "create_customer" && tool != "delete_customer" {
 		return res
@@ -101,18 +70,6 @@ func (d Deps) refused(ctx context.Context, tool string, args any, p problems) *m
 		}
 	}
 	return d.audited(ctx, e, res)
-}
-
-var explainers = map[string]func(any) problems{
-	"list_customers":     explain[ListCustomersInput],
-	"list_service_plans": explain[ListServicePlansInput],
-	"create_customer":    explain[CreateCustomerInput],
-	"delete_customer":    explain[DeleteCustomerInput],
-}
-
-func explain[In any](args any) problems {
-	_, p := parseInput[In](args)
-	return p
 }
 
 // isAustralia reports whether a country value means Australia.

@@ -112,7 +112,6 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		},
 		PromptCompletions:   prompts.Completions(promptDeps),
 		ResourceCompletions: resources.Completions(api),
-		Explain:             tools.Explainer(deps),
 		Logger:              logger,
 	})
 	return a, nil

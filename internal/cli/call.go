@@ -17,7 +17,9 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atomtelecom/atomic-mcp/internal/app"
+	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/store"
+	"github.com/atomtelecom/atomic-mcp/internal/suggest"
 	"github.com/atomtelecom/atomic-mcp/tools"
 )
 
@@ -62,14 +64,13 @@ func runTools(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg.AuditLog = "" // nothing to audit, and no reason to create the file
-	a, err := app.New(ctx, cfg, env.Version, logger(env, cfg, flags))
+	// The definitions alone: no API client, sandbox or audit log is built.
+	selected, err := tools.Select(tools.Deps{}, tools.Options{ReadOnly: cfg.ReadOnly, Only: cfg.Tools})
 	if err != nil {
-		return err
+		return config.Invalid("--tools", err)
 	}
-	defer a.Close()
-	list := make([]mcp.Tool, len(a.Tools))
-	for i, t := range a.Tools {
+	list := make([]mcp.Tool, len(selected))
+	for i, t := range selected {
 		list[i] = t.Tool
 	}
 	out, err := indentJSON(struct {
@@ -83,11 +84,12 @@ func runTools(ctx context.Context, env Env, args []string) error {
 }
 
 func runCall(ctx context.Context, env Env, args []string) error {
-	positional, flags := split(args)
-	flags, yes, err := takeBool(flags, "yes")
+	// --yes is the subcommand's own flag, allowed anywhere.
+	args, yes, err := takeBool(args, "yes")
 	if err != nil {
 		return err
 	}
+	positional, flags := split(args)
 	if len(positional) < 1 || len(positional) > 2 {
 		return usageError("atomic-mcp call TOOL [JSON|-] [--yes] [FLAGS]: the tool and its arguments come before the flags, e.g. atomic-mcp call list_customers '{\"customer_name\":\"Redfern\"}' --sandbox")
 	}
@@ -111,6 +113,9 @@ func runCall(ctx context.Context, env Env, args []string) error {
 	}
 	defer a.Close()
 	if !slices.Contains(a.ToolNames(), name) {
+		if s := suggest.Closest(name, a.ToolNames()); s != "" {
+			return usageError("no tool %q here; did you mean %s? (the tools are %s)", name, s, strings.Join(a.ToolNames(), ", "))
+		}
 		return usageError("no tool %q here: the tools are %s", name, strings.Join(a.ToolNames(), ", "))
 	}
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/logging"
+	"github.com/atomtelecom/atomic-mcp/internal/suggest"
 )
 
 // Env is what a subcommand may touch of the process, passed in so that
@@ -51,10 +52,10 @@ func init() {
 	}
 }
 
-// IsCommand reports whether args start with a subcommand rather than the
-// server's flags.
+// IsCommand reports whether args start with a word rather than the
+// server's flags: a subcommand, or a mistyped one that Run explains.
 func IsCommand(args []string) bool {
-	return len(args) > 0 && slices.ContainsFunc(commands, func(c command) bool { return c.name == args[0] })
+	return len(args) > 0 && args[0] != "" && !strings.HasPrefix(args[0], "-")
 }
 
 // Run runs the subcommand named by args[0]. A misused command is a
@@ -63,7 +64,7 @@ func IsCommand(args []string) bool {
 func Run(ctx context.Context, args []string, env Env) error {
 	i := slices.IndexFunc(commands, func(c command) bool { return len(args) > 0 && c.name == args[0] })
 	if i < 0 {
-		return usageError("unknown command: run atomic-mcp help")
+		return unknownCommand(args)
 	}
 	if env.Getenv == nil {
 		env.Getenv = func(string) string { return "" }
@@ -86,16 +87,25 @@ func usageError(format string, args ...any) error {
 	return config.Invalid("usage", fmt.Errorf(format, args...))
 }
 
-// split separates a subcommand's own leading arguments from the flags that
-// follow them. Positional arguments must come first: a flag's value cannot
-// be told from an argument without knowing every flag.
-func split(args []string) (positional, flags []string) {
-	for i, a := range args {
-		if strings.HasPrefix(a, "-") && a != "-" {
-			return args[:i], args[i:]
-		}
+func unknownCommand(args []string) error {
+	if len(args) == 0 {
+		return usageError("no subcommand: run atomic-mcp help")
 	}
-	return args, nil
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	if s := suggest.Closest(args[0], names); s != "" {
+		return usageError("unknown subcommand %s; did you mean %s? (atomic-mcp help lists them)", args[0], s)
+	}
+	return usageError("unknown subcommand %s: run atomic-mcp help", args[0])
+}
+
+// split separates a subcommand's own arguments from the server's flags,
+// wherever each stands: the server's flag set knows which flags take a
+// value, so JSON after --sandbox is still the tool's arguments.
+func split(args []string) (positional, flags []string) {
+	return config.SplitArgs(args)
 }
 
 // takeBool removes a boolean flag of the subcommand's own (e.g. --yes) from

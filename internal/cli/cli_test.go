@@ -445,8 +445,9 @@ func TestCallRefusesMisuse(t *testing.T) {
 		{"two objects", []string{"call", "list_customers", `{} {}`}, "one JSON object"},
 		{"--yes on a tool that does not ask", []string{"call", "create_customer", `{}`, "--yes"}, "--yes only applies to delete_customer"},
 		{"bad --yes value", []string{"call", "delete_customer", `{"customer_id":6}`, "--yes=maybe"}, "not a yes/no value"},
-		{"flag before the tool", []string{"call", "--sandbox", "list_customers"}, "come before the flags"},
-		{"flag between tool and arguments", []string{"call", "list_customers", "--sandbox", "{}"}, "unexpected argument"},
+		{"tool typo suggests", []string{"call", "list_customer"}, `no tool "list_customer" here; did you mean list_customers?`},
+		{"unknown subcommand suggests", []string{"cal", "list_customers"}, "unknown subcommand cal; did you mean call?"},
+		{"unknown subcommand", []string{"serve"}, "unknown subcommand serve: run atomic-mcp help"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := run(t, env, "", c.args...)
@@ -563,5 +564,35 @@ func TestHelp(t *testing.T) {
 	}
 	if !IsCommand([]string{"doctor"}) || IsCommand([]string{"--sandbox", "doctor"}) || IsCommand(nil) {
 		t.Error("IsCommand: a subcommand must come first")
+	}
+}
+
+// The tool's name and arguments may stand before, between or after the
+// server's flags: the flag set knows which flags take a value.
+func TestCallArgumentsAnywhere(t *testing.T) {
+	env, _ := callEnv(t, nil)
+	for _, args := range [][]string{
+		{"call", "list_customers", `{"limit":1}`, "--log-level", "warn"},
+		{"call", "list_customers", "--log-level", "warn", `{"limit":1}`},
+		{"call", "--log-level", "warn", "list_customers", `{"limit":1}`},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			out, _, err := run(t, env, "", args...)
+			if err != nil || !strings.Contains(out, "customers") {
+				t.Fatalf("err %v, stdout %q", err, out)
+			}
+		})
+	}
+}
+
+func TestIsGoRunBuild(t *testing.T) {
+	for exe, want := range map[string]bool{
+		filepath.Join(os.TempDir(), "go-build123", "b001", "exe", "atomic-mcp"): true,
+		"/opt/atomic-mcp/bin/atomic-mcp":                                        false,
+		filepath.Join(os.TempDir(), "atomic-mcp"):                               false,
+	} {
+		if got := isGoRunBuild(exe); got != want {
+			t.Errorf("isGoRunBuild(%q) = %v, want %v", exe, got, want)
+		}
 	}
 }

@@ -6,15 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/atomtelecom/atomic-mcp/internal/config"
 )
 
 // TokenPlaceholder stands in for the API token in printed configurations.
 // The real token is never printed, even when it is set: the output is meant
 // to be pasted, shared and committed.
-const TokenPlaceholder = "paste-your-atomic-api-token-here"
+const TokenPlaceholder = config.TokenPlaceholder
 
 // serverName is the name the entry registers the server under.
 const serverName = "atomic"
@@ -75,7 +78,7 @@ func runConfig(_ context.Context, env Env, args []string) error {
 	// and the real token must not be read at all.
 	cfg, err := parseConfig(Env{Getenv: func(k string) string {
 		if k == "ATOMIC_API_TOKEN" {
-			return TokenPlaceholder
+			return "not-read-by-config" // the placeholder itself is refused
 		}
 		return ""
 	}, Stderr: env.Stderr}, flags)
@@ -97,6 +100,9 @@ func runConfig(_ context.Context, env Env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.Stderr, where)
+	if isGoRunBuild(env.Executable) {
+		fmt.Fprintf(env.Stderr, "warning: %s is a temporary build by go run and vanishes when it exits, so the client could not start it: build a lasting binary with make build (bin/atomic-mcp) or go install, and run config from that\n", env.Executable)
+	}
 	if bytes.Contains(out, []byte(TokenPlaceholder)) {
 		fmt.Fprintf(env.Stderr, "Replace %s with the token from the Atomic portal (Account Settings > General Settings > Profile Settings), or keep it out of the file with --api-token-file FILE. Try it first with --sandbox.\n", TokenPlaceholder)
 	}
@@ -225,4 +231,11 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// isGoRunBuild reports whether exe is go run's temporary build
+// ($TMPDIR/go-build*/…), which is deleted when go run exits.
+func isGoRunBuild(exe string) bool {
+	rel, err := filepath.Rel(os.TempDir(), exe)
+	return err == nil && strings.HasPrefix(rel, "go-build")
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
+	"github.com/atomtelecom/atomic-mcp/internal/suggest"
 )
 
 // Config is everything the server needs to start.
@@ -82,35 +83,87 @@ var ErrHelp = flag.ErrHelp
 
 const tokenHelp = "copy it from the Atomic portal (Account Settings > General Settings > Profile Settings), or run with --sandbox"
 
+// flagValues are the server's flags, as parsed.
+type flagValues struct {
+	transport, apiURL, tokenFile, logLevel, logFormat, addr, authFile, origins *string
+	only, rateLimit, plansTTL, apiTimeout, custTTL, auditLog, storeURL         *string
+	sandbox, readOnly, version, stateless                                      *bool
+}
+
+// newFlags declares the server's flags. Output is discarded: Parse reports
+// every flag error in one line of its own.
+func newFlags() (*flag.FlagSet, *flagValues) {
+	fs := flag.NewFlagSet("atomic-mcp", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs, &flagValues{
+		transport:  fs.String("transport", "", "how MCP clients connect: "+strings.Join(Transports, ", ")+" (env ATOMIC_MCP_TRANSPORT; default stdio)"),
+		apiURL:     fs.String("api-url", "", "Atomic API base URL (env ATOMIC_API_URL; default "+atomicapi.DefaultBaseURL+")"),
+		tokenFile:  fs.String("api-token-file", "", "read the Atomic API token from this file instead of ATOMIC_API_TOKEN"),
+		sandbox:    fs.Bool("sandbox", false, "serve a built-in simulation of the Atomic API; no token needed, no real account touched (env ATOMIC_MCP_SANDBOX=1)"),
+		readOnly:   fs.Bool("read-only", false, "register only the read-only tools, list_customers and list_service_plans (env ATOMIC_MCP_READ_ONLY=1)"),
+		logLevel:   fs.String("log-level", "", "debug, info, warn or error (env ATOMIC_MCP_LOG_LEVEL; default info)"),
+		logFormat:  fs.String("log-format", "", "text or json (env ATOMIC_MCP_LOG_FORMAT; default text)"),
+		version:    fs.Bool("version", false, "print the version and exit"),
+		addr:       fs.String("addr", "", "listen address for sse and http (env ATOMIC_MCP_ADDR; default "+DefaultAddr+")"),
+		authFile:   fs.String("auth-token-file", "", "read the bearer token MCP clients must send (sse, http) from this file instead of ATOMIC_MCP_AUTH_TOKEN"),
+		origins:    fs.String("allowed-origins", "", "comma-separated browser origins allowed to call (env ATOMIC_MCP_ALLOWED_ORIGINS; default http(s) on localhost, 127.0.0.1, [::1])"),
+		stateless:  fs.Bool("stateless", false, "streamable HTTP without server sessions, for replicas behind a load balancer (env ATOMIC_MCP_STATELESS=1)"),
+		only:       fs.String("tools", "", "comma-separated tools to register, e.g. list_customers,list_service_plans (env ATOMIC_MCP_TOOLS; default all)"),
+		rateLimit:  fs.String("rate-limit", "", "most Atomic API requests per second, retries and pages included; negative turns the limit off (env ATOMIC_MCP_RATE_LIMIT; default 10, the provider's documented limit)"),
+		plansTTL:   fs.String("plans-ttl", "", "how long service plans are cached; 0 turns the cache off (env ATOMIC_MCP_PLANS_TTL; default 5m)"),
+		apiTimeout: fs.String("api-timeout", "", "how long one Atomic API request may take before it is abandoned (and, for reads, retried) (env ATOMIC_MCP_API_TIMEOUT; default 15s; a whole call, retries included, always ends within 24s)"),
+		custTTL:    fs.String("customers-ttl", "", "how long the customer list is cached; every create and delete through this server clears it; 0 turns the cache off (env ATOMIC_MCP_CUSTOMERS_TTL; default 10s)"),
+		storeURL:   fs.String("store", "", "shared state (spent confirmations, create leases, rate budget, cache invalidation): memory, file, file:///dir or redis[s]://[user:password@]host:port/db, one for every replica (env ATOMIC_MCP_STORE; default memory, and file for atomic-mcp call)"),
+		auditLog:   fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)"),
+	}
+}
+
+func printUsage(w io.Writer) {
+	fs, _ := newFlags()
+	fs.SetOutput(w)
+	fmt.Fprintf(w, "Usage: atomic-mcp [flags]\n       atomic-mcp config|doctor|tools|call ... [flags]   (atomic-mcp help)\n\nAn MCP server for the sub-customers of an Atom Telecom reseller account.\nThe Atomic API token comes from ATOMIC_API_TOKEN or --api-token-file.\n\nFlags:\n")
+	fs.PrintDefaults()
+}
+
+// SplitArgs separates the positional arguments in args from the server's
+// flags (with their values), wherever they stand: the flag set knows which
+// flags take a value. Flags it cannot parse are left for Parse to report.
+func SplitArgs(args []string) (positional, flags []string) {
+	rest := args
+	for len(rest) > 0 {
+		fs, _ := newFlags()
+		if err := fs.Parse(rest); err != nil {
+			return positional, append(flags, rest...)
+		}
+		flags = append(flags, rest[:len(rest)-fs.NArg()]...)
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	return positional, flags
+}
+
+// flagError turns the flag package's error into one line naming the fix.
+func flagError(err error, fs *flag.FlagSet) error {
+	const undefined = "flag provided but not defined: -"
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, undefined); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if s := suggest.Closest(name, names); s != "" {
+			return errorf("unknown flag --%s; did you mean --%s? (atomic-mcp --help lists the flags)", name, s)
+		}
+		return errorf("unknown flag --%s (atomic-mcp --help lists the flags)", name)
+	}
+	return &Error{msg: msg + " (see atomic-mcp --help)"}
+}
+
 // Parse reads args (without the program name) and the environment.
 func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
-	fs := flag.NewFlagSet("atomic-mcp", flag.ContinueOnError)
-	fs.SetOutput(usage)
-	var (
-		transport  = fs.String("transport", "", "how MCP clients connect: "+strings.Join(Transports, ", ")+" (env ATOMIC_MCP_TRANSPORT; default stdio)")
-		apiURL     = fs.String("api-url", "", "Atomic API base URL (env ATOMIC_API_URL; default "+atomicapi.DefaultBaseURL+")")
-		tokenFile  = fs.String("api-token-file", "", "read the Atomic API token from this file instead of ATOMIC_API_TOKEN")
-		sandbox    = fs.Bool("sandbox", false, "serve a built-in simulation of the Atomic API; no token needed, no real account touched (env ATOMIC_MCP_SANDBOX=1)")
-		readOnly   = fs.Bool("read-only", false, "register only the read-only tools, list_customers and list_service_plans (env ATOMIC_MCP_READ_ONLY=1)")
-		logLevel   = fs.String("log-level", "", "debug, info, warn or error (env ATOMIC_MCP_LOG_LEVEL; default info)")
-		logFormat  = fs.String("log-format", "", "text or json (env ATOMIC_MCP_LOG_FORMAT; default text)")
-		version    = fs.Bool("version", false, "print the version and exit")
-		addr       = fs.String("addr", "", "listen address for sse and http (env ATOMIC_MCP_ADDR; default "+DefaultAddr+")")
-		authFile   = fs.String("auth-token-file", "", "read the bearer token MCP clients must send (sse, http) from this file instead of ATOMIC_MCP_AUTH_TOKEN")
-		origins    = fs.String("allowed-origins", "", "comma-separated browser origins allowed to call (env ATOMIC_MCP_ALLOWED_ORIGINS; default http(s) on localhost, 127.0.0.1, [::1])")
-		stateless  = fs.Bool("stateless", false, "streamable HTTP without server sessions, for replicas behind a load balancer (env ATOMIC_MCP_STATELESS=1)")
-		only       = fs.String("tools", "", "comma-separated tools to register, e.g. list_customers,list_service_plans (env ATOMIC_MCP_TOOLS; default all)")
-		rateLimit  = fs.String("rate-limit", "", "most Atomic API requests per second, retries and pages included; negative turns the limit off (env ATOMIC_MCP_RATE_LIMIT; default 10, the provider's documented limit)")
-		plansTTL   = fs.String("plans-ttl", "", "how long service plans are cached; 0 turns the cache off (env ATOMIC_MCP_PLANS_TTL; default 5m)")
-		apiTimeout = fs.String("api-timeout", "", "how long one Atomic API request may take before it is abandoned (and, for reads, retried) (env ATOMIC_MCP_API_TIMEOUT; default 15s; a whole call, retries included, always ends within 24s)")
-		custTTL    = fs.String("customers-ttl", "", "how long the customer list is cached; every create and delete through this server clears it; 0 turns the cache off (env ATOMIC_MCP_CUSTOMERS_TTL; default 10s)")
-		storeURL   = fs.String("store", "", "shared state (spent confirmations, create leases, rate budget, cache invalidation): memory, file, file:///dir or redis[s]://[user:password@]host:port/db, one for every replica (env ATOMIC_MCP_STORE; default memory, and file for atomic-mcp call)")
-		auditLog   = fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)")
-	)
-	fs.Usage = func() {
-		fmt.Fprintf(usage, "Usage: atomic-mcp [flags]\n       atomic-mcp config|doctor|tools|call ... [flags]   (atomic-mcp help)\n\nAn MCP server for the sub-customers of an Atom Telecom reseller account.\nThe Atomic API token comes from ATOMIC_API_TOKEN or --api-token-file.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs, f := newFlags()
 	for _, a := range args {
 		name := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
 		if strings.HasPrefix(a, "-") && (name == "api-token" || name == "token" || name == "auth-token" || name == "confirm-secret") {
@@ -119,9 +172,10 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printUsage(usage)
 			return Config{}, ErrHelp
 		}
-		return Config{}, &Error{msg: err.Error() + " (see atomic-mcp --help)"}
+		return Config{}, flagError(err, fs)
 	}
 	if fs.NArg() > 0 {
 		return Config{}, errorf("unexpected argument %q: a subcommand goes first, before the flags (e.g. atomic-mcp %s --sandbox); see atomic-mcp help", fs.Arg(0), fs.Arg(0))
@@ -129,7 +183,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	cfg := Config{ShowVersion: *version}
+	cfg := Config{ShowVersion: *f.version}
 	var err error
 	pick := func(flagVal, env, def string) string {
 		if flagVal != "" {
@@ -141,27 +195,31 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		return def
 	}
 
-	cfg.Transport = pick(*transport, "ATOMIC_MCP_TRANSPORT", "stdio")
+	transport := lookup("transport", *f.transport, "ATOMIC_MCP_TRANSPORT", getenv)
+	cfg.Transport = strings.ToLower(transport.or("stdio"))
 	if !slices.Contains(Transports, cfg.Transport) {
-		return Config{}, errorf("transport %q is not supported: use --transport %s", cfg.Transport, strings.Join(Transports, " or "))
+		return Config{}, errorf("%s is not a supported transport: use --transport (or ATOMIC_MCP_TRANSPORT) %s", transport, strings.Join(Transports, " or "))
 	}
-	if cfg.Sandbox, err = boolSetting(set["sandbox"], *sandbox, "ATOMIC_MCP_SANDBOX", getenv); err != nil {
+	if cfg.Sandbox, err = boolSetting(set["sandbox"], *f.sandbox, "ATOMIC_MCP_SANDBOX", getenv); err != nil {
 		return Config{}, err
 	}
-	if cfg.ReadOnly, err = boolSetting(set["read-only"], *readOnly, "ATOMIC_MCP_READ_ONLY", getenv); err != nil {
+	if cfg.ReadOnly, err = boolSetting(set["read-only"], *f.readOnly, "ATOMIC_MCP_READ_ONLY", getenv); err != nil {
 		return Config{}, err
 	}
-	if cfg.LogLevel, err = parseLevel(pick(*logLevel, "ATOMIC_MCP_LOG_LEVEL", "info")); err != nil {
-		return Config{}, err
+	level := lookup("log-level", *f.logLevel, "ATOMIC_MCP_LOG_LEVEL", getenv)
+	if cfg.LogLevel, err = parseLevel(level.or("info")); err != nil {
+		return Config{}, errorf("%s is not a log level: use debug, info, warn or error", level)
 	}
-	cfg.LogFormat = strings.ToLower(pick(*logFormat, "ATOMIC_MCP_LOG_FORMAT", "text"))
+	format := lookup("log-format", *f.logFormat, "ATOMIC_MCP_LOG_FORMAT", getenv)
+	cfg.LogFormat = strings.ToLower(format.or("text"))
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
-		return Config{}, errorf("log format %q is not supported: use --log-format text or --log-format json", cfg.LogFormat)
+		return Config{}, errorf("%s is not a log format: use text or json", format)
 	}
 
-	cfg.APIURL = pick(*apiURL, "ATOMIC_API_URL", atomicapi.DefaultBaseURL)
+	apiURL := lookup("api-url", *f.apiURL, "ATOMIC_API_URL", getenv)
+	cfg.APIURL = apiURL.or(atomicapi.DefaultBaseURL)
 	if u, perr := url.Parse(cfg.APIURL); perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return Config{}, errorf("ATOMIC_API_URL %q is not a URL: use the API's base URL, e.g. %s", cfg.APIURL, atomicapi.DefaultBaseURL)
+		return Config{}, errorf("%s is not a URL: use the API's base URL, e.g. %s", apiURL, atomicapi.DefaultBaseURL)
 	}
 
 	if secret := getenv("ATOMIC_MCP_CONFIRM_SECRET"); secret != "" {
@@ -171,48 +229,104 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		cfg.ConfirmSecret = []byte(secret)
 	}
 
-	if err := parseEconomy(&cfg, pick(*rateLimit, "ATOMIC_MCP_RATE_LIMIT", ""), pick(*plansTTL, "ATOMIC_MCP_PLANS_TTL", ""), pick(*custTTL, "ATOMIC_MCP_CUSTOMERS_TTL", "")); err != nil {
+	if err := parseEconomy(&cfg, lookup("rate-limit", *f.rateLimit, "ATOMIC_MCP_RATE_LIMIT", getenv), lookup("plans-ttl", *f.plansTTL, "ATOMIC_MCP_PLANS_TTL", getenv), lookup("customers-ttl", *f.custTTL, "ATOMIC_MCP_CUSTOMERS_TTL", getenv)); err != nil {
 		return Config{}, err
 	}
-	if cfg.APITimeout, err = parseTimeout(pick(*apiTimeout, "ATOMIC_MCP_API_TIMEOUT", "")); err != nil {
+	if cfg.APITimeout, err = parseTimeout(lookup("api-timeout", *f.apiTimeout, "ATOMIC_MCP_API_TIMEOUT", getenv)); err != nil {
 		return Config{}, err
 	}
-	if err := parseNetwork(&cfg, set, *addr, *authFile, *origins, *stateless, *only, getenv); err != nil {
+	if err := parseNetwork(&cfg, set, *f.addr, *f.authFile, *f.origins, *f.stateless, *f.only, getenv); err != nil {
 		return Config{}, err
 	}
 	// Whether the file can be written is checked when it is opened, at
 	// start-up: see internal/audit.
-	cfg.AuditLog = pick(*auditLog, "ATOMIC_MCP_AUDIT_LOG", "")
-	cfg.Store = pick(*storeURL, "ATOMIC_MCP_STORE", "")
-	if u, perr := url.Parse(*storeURL); perr == nil && u.User != nil {
+	cfg.AuditLog = pick(*f.auditLog, "ATOMIC_MCP_AUDIT_LOG", "")
+	if u, perr := url.Parse(*f.storeURL); perr == nil && u.User != nil {
 		if _, hasPassword := u.User.Password(); hasPassword {
 			return Config{}, errorf("--store with a password is not accepted: the command line is visible to every local user; set ATOMIC_MCP_STORE instead")
 		}
 	}
+	cfg.Store = pick(*f.storeURL, "ATOMIC_MCP_STORE", "")
 
 	if cfg.ShowVersion || cfg.Sandbox {
 		return cfg, nil // the sandbox makes its own token
 	}
 	raw := getenv("ATOMIC_API_TOKEN")
-	if *tokenFile != "" {
-		data, ferr := os.ReadFile(*tokenFile)
+	if *f.tokenFile != "" {
+		data, ferr := os.ReadFile(*f.tokenFile)
 		if ferr != nil {
 			return Config{}, errorf("--api-token-file: %v: give a readable file holding only the token", unwrapPathError(ferr))
 		}
 		raw = string(data)
 	}
+	source := "ATOMIC_API_TOKEN"
+	if *f.tokenFile != "" {
+		source = "--api-token-file " + *f.tokenFile
+	}
 	raw = strings.TrimSpace(raw)
-	switch {
-	case raw == "":
-		if *tokenFile != "" {
-			return Config{}, errorf("--api-token-file %s is empty: %s", *tokenFile, tokenHelp)
-		}
-		return Config{}, errorf("ATOMIC_API_TOKEN is not set: %s", tokenHelp)
-	case strings.ContainsAny(raw, " \t\r\n"):
-		return Config{}, errorf("ATOMIC_API_TOKEN contains whitespace: it must be the token alone, exactly as the Atomic portal shows it")
+	if err := CheckToken(raw, source); err != nil {
+		return Config{}, err
 	}
 	cfg.APIToken = atomicapi.NewToken(raw)
 	return cfg, nil
+}
+
+// TokenPlaceholder is what `atomic-mcp config` writes where the token goes.
+const TokenPlaceholder = "paste-your-atomic-api-token-here"
+
+// CheckToken refuses a token (already trimmed) that cannot be one, naming
+// its source, the cause and the fix. Start-up and doctor both use it, so a
+// value a client mangled is caught before anything reaches the API.
+func CheckToken(raw, source string) error {
+	switch {
+	case raw == "" && strings.HasPrefix(source, "--"):
+		return errorf("%s is empty: %s", source, tokenHelp)
+	case raw == "":
+		return errorf("%s is not set: %s", source, tokenHelp)
+	case raw == TokenPlaceholder:
+		return errorf("%s is still the placeholder %q that atomic-mcp config prints: replace it with your token; %s", source, TokenPlaceholder, tokenHelp)
+	case strings.HasPrefix(raw, "__encrypted__:"):
+		return errorf("%s holds an encrypted value (__encrypted__:…), not the token: the client passed its stored ciphertext (a known Claude Desktop bug on Windows, anthropics/claude-code#78296); set the token in the client's configuration as plain text, or use --api-token-file", source)
+	case strings.Contains(raw, "${"):
+		return errorf("%s holds an unsubstituted variable (%s): the client did not replace ${…} (a known bundle bug, mcpb#251); put the token itself in the client's configuration, or use --api-token-file", source, unsubstituted(raw))
+	case strings.ContainsAny(raw, " \t\r\n"):
+		return errorf("%s contains whitespace: it must be the token alone, exactly as the Atomic portal shows it", source)
+	}
+	return nil
+}
+
+// unsubstituted returns the first ${…} in s, which names no secret.
+func unsubstituted(s string) string {
+	i := strings.Index(s, "${")
+	if j := strings.IndexByte(s[i:], '}'); j >= 0 {
+		return s[i : i+j+1]
+	}
+	return "${"
+}
+
+// setting is one value read from its flag or, failing that, its variable.
+// Its String names where the value came from, for errors.
+type setting struct{ value, from string }
+
+func lookup(flagName, flagVal, env string, getenv func(string) string) setting {
+	if flagVal != "" {
+		return setting{flagVal, "--" + flagName}
+	}
+	return setting{strings.TrimSpace(getenv(env)), env}
+}
+
+func (s setting) or(def string) string {
+	if s.value == "" {
+		return def
+	}
+	return s.value
+}
+
+func (s setting) String() string {
+	if strings.HasPrefix(s.from, "--") {
+		return fmt.Sprintf("%s %q", s.from, s.value)
+	}
+	return fmt.Sprintf("%s=%q", s.from, s.value)
 }
 
 // boolSetting reads a boolean flag, falling back to its environment
@@ -334,30 +448,31 @@ func splitList(s string) []string {
 }
 
 // parseEconomy reads the rate limit and cache lifetimes.
-func parseEconomy(cfg *Config, rate, plansTTL, customersTTL string) error {
+func parseEconomy(cfg *Config, rate, plansTTL, customersTTL setting) error {
 	cfg.RateLimit = atomicapi.DefaultRateLimit
-	if rate != "" {
-		r, err := strconv.ParseFloat(rate, 64)
+	if rate.value != "" {
+		r, err := strconv.ParseFloat(rate.value, 64)
 		if err != nil || r == 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-			return errorf("rate limit %q is not a rate: give requests per second, e.g. --rate-limit 10, or a negative number to turn the limit off", rate)
+			return errorf("%s is not a rate limit: give requests per second, e.g. --rate-limit 10, or a negative number to turn the limit off", rate)
 		}
 		cfg.RateLimit = r
 	}
 	for _, d := range []struct {
-		name, value string
-		def         time.Duration
-		into        *time.Duration
+		name  string
+		value setting
+		def   time.Duration
+		into  *time.Duration
 	}{
 		{"plans-ttl", plansTTL, atomicapi.DefaultPlansTTL, &cfg.PlansTTL},
 		{"customers-ttl", customersTTL, atomicapi.DefaultCustomersTTL, &cfg.CustomersTTL},
 	} {
 		*d.into = d.def
-		if d.value == "" {
+		if d.value.value == "" {
 			continue
 		}
-		v, err := time.ParseDuration(d.value)
+		v, err := time.ParseDuration(d.value.value)
 		if err != nil || v < 0 {
-			return errorf("--%s %q is not a duration: use e.g. --%s %s, or 0 to turn the cache off", d.name, d.value, d.name, d.def)
+			return errorf("%s is not a duration: use e.g. --%s %s, or 0 to turn the cache off", d.value, d.name, d.def)
 		}
 		*d.into = v
 	}
@@ -366,13 +481,13 @@ func parseEconomy(cfg *Config, rate, plansTTL, customersTTL string) error {
 
 // parseTimeout reads the per-request timeout: positive, and no longer than
 // the 24 s a whole call may take.
-func parseTimeout(v string) (time.Duration, error) {
-	if v == "" {
+func parseTimeout(v setting) (time.Duration, error) {
+	if v.value == "" {
 		return atomicapi.DefaultRequestTimeout, nil
 	}
-	d, err := time.ParseDuration(v)
+	d, err := time.ParseDuration(v.value)
 	if err != nil || d <= 0 || d > atomicapi.DefaultCallDeadline {
-		return 0, errorf("--api-timeout %q is not a timeout: give a duration up to %s, e.g. --api-timeout 15s", v, atomicapi.DefaultCallDeadline)
+		return 0, errorf("%s is not a timeout: give a duration up to %s, e.g. --api-timeout 15s", v, atomicapi.DefaultCallDeadline)
 	}
 	return d, nil
 }

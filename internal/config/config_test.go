@@ -58,11 +58,11 @@ func TestParse(t *testing.T) {
 			}
 		}},
 		{name: "bad bool env", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_READ_ONLY": "maybe"}, wantErr: "ATOMIC_MCP_READ_ONLY=\"maybe\" is not a yes/no value"},
-		{name: "unknown transport", args: []string{"--transport", "carrier-pigeon"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "transport \"carrier-pigeon\" is not supported"},
-		{name: "unknown transport from env", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_TRANSPORT": "smoke"}, wantErr: "transport \"smoke\""},
-		{name: "bad log level", args: []string{"--log-level", "loud"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "log level \"loud\""},
-		{name: "bad log format", args: []string{"--log-format", "xml"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "log format \"xml\""},
-		{name: "bad api url", args: []string{"--api-url", "ftp://x"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "ATOMIC_API_URL \"ftp://x\" is not a URL"},
+		{name: "unknown transport", args: []string{"--transport", "carrier-pigeon"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--transport \"carrier-pigeon\" is not a supported transport"},
+		{name: "unknown transport from env", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_TRANSPORT": "smoke"}, wantErr: "ATOMIC_MCP_TRANSPORT=\"smoke\" is not a supported transport"},
+		{name: "bad log level", args: []string{"--log-level", "loud"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--log-level \"loud\" is not a log level"},
+		{name: "bad log format", args: []string{"--log-format", "xml"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--log-format \"xml\" is not a log format"},
+		{name: "bad api url", args: []string{"--api-url", "ftp://x"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--api-url \"ftp://x\" is not a URL"},
 		{name: "token on argv refused", args: []string{"--api-token=hunter2"}, wantErr: "--api-token is not accepted"},
 		{name: "token on argv refused, single dash", args: []string{"-api-token", "hunter2"}, wantErr: "--api-token is not accepted"},
 		{name: "token file", args: []string{"--api-token-file", tokenFile}, env: map[string]string{"ATOMIC_API_TOKEN": "from-env"}, check: func(t *testing.T, c Config) {
@@ -75,7 +75,18 @@ func TestParse(t *testing.T) {
 		{name: "token with whitespace", env: map[string]string{"ATOMIC_API_TOKEN": "abc def"}, wantErr: "contains whitespace"},
 		{name: "short confirm secret", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_CONFIRM_SECRET": "short"}, wantErr: "ATOMIC_MCP_CONFIRM_SECRET is too short"},
 		{name: "stray argument", args: []string{"serve"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "unexpected argument \"serve\""},
-		{name: "unknown flag", args: []string{"--nope"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "flag provided but not defined: -nope"},
+		{name: "unknown flag", args: []string{"--nope"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "unknown flag --nope (atomic-mcp --help lists the flags)"},
+		{name: "flag typo suggests", args: []string{"--sandbx"}, wantErr: "unknown flag --sandbx; did you mean --sandbox? (atomic-mcp --help lists the flags)"},
+		{name: "env transport upper case", env: map[string]string{"ATOMIC_MCP_SANDBOX": "1", "ATOMIC_MCP_TRANSPORT": "HTTP"}, check: func(t *testing.T, c Config) {
+			if c.Transport != "http" {
+				t.Errorf("transport %q", c.Transport)
+			}
+		}},
+		{name: "bad env api url names the variable", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_API_URL": "ftp://x"}, wantErr: "ATOMIC_API_URL=\"ftp://x\" is not a URL"},
+		{name: "bad env log level names the variable", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_LOG_LEVEL": "loud"}, wantErr: "ATOMIC_MCP_LOG_LEVEL=\"loud\" is not a log level"},
+		{name: "placeholder token refused", env: map[string]string{"ATOMIC_API_TOKEN": "paste-your-atomic-api-token-here"}, wantErr: "ATOMIC_API_TOKEN is still the placeholder"},
+		{name: "encrypted token refused", env: map[string]string{"ATOMIC_API_TOKEN": "__encrypted__:AbC=="}, wantErr: "ATOMIC_API_TOKEN holds an encrypted value"},
+		{name: "unsubstituted token refused", env: map[string]string{"ATOMIC_API_TOKEN": "${user_config.api_token}"}, wantErr: "ATOMIC_API_TOKEN holds an unsubstituted variable (${user_config.api_token})"},
 		{name: "http defaults to loopback", args: []string{"--transport", "http"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, check: func(t *testing.T, c Config) {
 			if c.Addr != "127.0.0.1:8080" || c.AuthToken != "" || c.AllowedOrigins != nil || c.Stateless {
 				t.Errorf("http defaults: %+v", c)
@@ -118,8 +129,8 @@ func TestParse(t *testing.T) {
 				t.Errorf("economy: rate %v plans %v customers %v", c.RateLimit, c.PlansTTL, c.CustomersTTL)
 			}
 		}},
-		{name: "zero rate refused", args: []string{"--rate-limit", "0"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "rate limit \"0\" is not a rate"},
-		{name: "bad rate refused", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_RATE_LIMIT": "fast"}, wantErr: "rate limit \"fast\""},
+		{name: "zero rate refused", args: []string{"--rate-limit", "0"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--rate-limit \"0\" is not a rate limit"},
+		{name: "bad rate refused", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_RATE_LIMIT": "fast"}, wantErr: "ATOMIC_MCP_RATE_LIMIT=\"fast\" is not a rate limit"},
 		{name: "negative ttl refused", args: []string{"--customers-ttl", "-5s"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--customers-ttl \"-5s\" is not a duration"},
 		{name: "ttl without unit refused", args: []string{"--plans-ttl", "300"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "--plans-ttl \"300\""},
 		{name: "api timeout", args: []string{"--api-timeout", "2s"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, check: func(t *testing.T, c Config) {
@@ -127,7 +138,7 @@ func TestParse(t *testing.T) {
 				t.Errorf("api timeout %v", c.APITimeout)
 			}
 		}},
-		{name: "api timeout beyond the call deadline", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_API_TIMEOUT": "1m"}, wantErr: "--api-timeout \"1m\" is not a timeout"},
+		{name: "api timeout beyond the call deadline", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_API_TIMEOUT": "1m"}, wantErr: "ATOMIC_MCP_API_TIMEOUT=\"1m\" is not a timeout"},
 		{name: "version needs no token", args: []string{"--version"}, check: func(t *testing.T, c Config) {
 			if !c.ShowVersion {
 				t.Error("ShowVersion off")

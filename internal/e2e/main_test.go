@@ -310,7 +310,9 @@ func (ts *testServer) call(t *testing.T, name string, args map[string]any) toolR
 	if err != nil {
 		t.Fatalf("tools/call %s %v: protocol error (want a tool result): %v\nstderr:\n%s", name, args, err, ts.stderr)
 	}
-	return decodeResult(t, raw)
+	res := decodeResult(t, raw)
+	checkStructured(t, ts, name, res.RawStructured)
+	return res
 }
 
 // callOK is call for a result that must not be an error and must carry

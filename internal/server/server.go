@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
+	"github.com/atomtelecom/atomic-mcp/internal/calllog"
 )
 
 // Name is the server's MCP implementation name.
@@ -37,18 +37,16 @@ type Options struct {
 	// the completions capability.
 	PromptCompletions   server.PromptCompletionProvider
 	ResourceCompletions server.ResourceCompletionProvider
-	// Explain, if set, re-checks the arguments of a call that failed schema
-	// validation and returns a complete, actionable report to send instead.
-	Explain func(ctx context.Context, tool string, args any) (string, bool)
-	Logger  *slog.Logger
+	Logger              *slog.Logger
 }
 
-// New builds the MCP server. Input and output schema validation are on, so
-// a malformed call never reaches a handler and a handler can never answer
-// outside its declared output schema.
+// New builds the MCP server. mcp-go's input and output schema validation
+// stay off: each tool validates its own arguments (reporting every problem
+// at once, which the schema validator cannot), and output schemas are
+// checked by the tests, not on every call, where they cost two thirds of
+// the server's time on a large page.
 func New(opts Options) *server.MCPServer {
 	hooks := &server.Hooks{}
-	hooks.AddAfterCallTool(rejectedCalls(opts.Explain, opts.Logger))
 	hooks.AddOnError(failedCalls(opts.Logger))
 	options := []server.ServerOption{
 		server.WithHooks(hooks),
@@ -57,8 +55,6 @@ func New(opts Options) *server.MCPServer {
 		server.WithToolCapabilities(false),
 		server.WithPromptCapabilities(false),
 		server.WithResourceCapabilities(false, false),
-		server.WithInputSchemaValidation(),
-		server.WithOutputSchemaValidation(),
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithRecovery(),
 	}
@@ -74,36 +70,6 @@ func New(opts Options) *server.MCPServer {
 		register(s)
 	}
 	return s
-}
-
-// schemaFailure is how mcp-go starts the result of a call that failed input
-// schema validation.
-const schemaFailure = "input schema validation failed"
-
-// rejectedCalls handles calls that mcp-go refused on schema validation,
-// before any middleware ran: it logs them (one line per call, like every
-// other) and replaces mcp-go's terse message — Go struct formatting, and
-// only what the schema can see — with the tool's own report of every
-// problem. The after-call hook is the one place that reaches that result.
-func rejectedCalls(explain func(context.Context, string, any) (string, bool), log *slog.Logger) server.OnAfterCallToolFunc {
-	return func(ctx context.Context, _ any, req *mcp.CallToolRequest, result any) {
-		res, ok := result.(*mcp.CallToolResult)
-		if !ok || res == nil || !res.IsError || len(res.Content) != 1 {
-			return
-		}
-		text, ok := res.Content[0].(mcp.TextContent)
-		if !ok || !strings.HasPrefix(text.Text, schemaFailure) {
-			return
-		}
-		log.WarnContext(ctx, "tool call", "tool", req.Params.Name, "duration", time.Duration(0),
-			"outcome", "invalid arguments", "upstream_requests", 0, "upstream_status", 0)
-		if explain == nil {
-			return
-		}
-		if report, ok := explain(ctx, req.Params.Name, req.GetRawArguments()); ok {
-			res.Content = []mcp.Content{mcp.NewTextContent(report)}
-		}
-	}
 }
 
 // failedCalls logs tool calls that ended in a protocol error after the
@@ -127,20 +93,10 @@ func logCalls(log *slog.Logger) server.ToolHandlerMiddleware {
 	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			trace := &atomicapi.Trace{}
+			note := &calllog.Note{}
 			start := time.Now()
-			res, err := next(atomicapi.WithTrace(ctx, trace), req)
-			outcome := "ok"
-			level := slog.LevelInfo
-			switch {
-			case err != nil:
-				outcome, level = "failed", slog.LevelError
-			case res == nil:
-				outcome, level = "no result", slog.LevelError
-			case res.NeedsInput():
-				outcome = "asked user"
-			case res.IsError:
-				outcome, level = "error result", slog.LevelWarn
-			}
+			res, err := next(calllog.With(atomicapi.WithTrace(ctx, trace), note), req)
+			outcome, level := outcomeOf(res, err, note.Get())
 			log.Log(ctx, level, "tool call",
 				"tool", req.Params.Name,
 				"duration", time.Since(start).Round(time.Millisecond),
@@ -151,6 +107,24 @@ func logCalls(log *slog.Logger) server.ToolHandlerMiddleware {
 			return res, err
 		}
 	}
+}
+
+// outcomeOf labels a call: what the tool reported, else what its result
+// shows.
+func outcomeOf(res *mcp.CallToolResult, err error, reported calllog.Outcome) (calllog.Outcome, slog.Level) {
+	switch {
+	case err != nil || res == nil:
+		return calllog.Failed, slog.LevelError
+	case reported == calllog.Refused:
+		return reported, slog.LevelWarn
+	case reported != "":
+		return reported, slog.LevelInfo
+	case res.NeedsInput():
+		return calllog.AskedUser, slog.LevelInfo
+	case res.IsError:
+		return calllog.Error, slog.LevelWarn
+	}
+	return calllog.OK, slog.LevelInfo
 }
 
 // ServeStdio serves s on stdin/stdout until ctx ends or stdin closes. Only

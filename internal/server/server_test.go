@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/atomtelecom/atomic-mcp/internal/calllog"
 )
 
 // call sends one JSON-RPC request through s after an initialize.
@@ -35,30 +38,79 @@ func echoTool() server.ServerTool {
 	}
 }
 
-func TestSchemaFailuresAreExplained(t *testing.T) {
-	var gotArgs any
-	s := New(Options{
-		Tools:  []server.ServerTool{echoTool()},
-		Logger: slog.New(slog.DiscardHandler),
-		Explain: func(_ context.Context, tool string, args any) (string, bool) {
-			gotArgs = args
-			return tool + ": a must be a whole number; give e.g. 5", true
-		},
-	})
+// TestNoSchemaValidationInServer: the tool's own validator is the only one,
+// so a call that breaks the schema reaches the handler, whose report the
+// client sees unchanged.
+func TestNoSchemaValidationInServer(t *testing.T) {
+	reached := false
+	tool := echoTool()
+	tool.Handler = func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		reached = true
+		calllog.Set(ctx, calllog.Refused)
+		return mcp.NewToolResultError("echo: a must be a whole number; give e.g. 5"), nil
+	}
+	s := New(Options{Tools: []server.ServerTool{tool}, Logger: slog.New(slog.DiscardHandler)})
 	resp := call(t, s, "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"a": "x"}})
 	result := resp["result"].(map[string]any)
 	text := result["content"].([]any)[0].(map[string]any)["text"].(string)
-	if result["isError"] != true || text != "echo: a must be a whole number; give e.g. 5" {
-		t.Fatalf("schema failure not replaced by the tool's report: %v", result)
+	if !reached || result["isError"] != true || text != "echo: a must be a whole number; give e.g. 5" {
+		t.Fatalf("reached %v, result %v", reached, result)
 	}
-	if gotArgs == nil {
-		t.Error("Explain did not receive the arguments")
-	}
+}
 
-	// A valid call is left alone.
-	resp = call(t, s, "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"a": 1}})
-	if text := resp["result"].(map[string]any)["content"].([]any)[0].(map[string]any)["text"]; text != "ok" {
-		t.Fatalf("valid call changed: %v", resp)
+// TestOutcomeLabels: each way a call can end is logged with its one label.
+func TestOutcomeLabels(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		handler server.ToolHandlerFunc
+		want    calllog.Outcome
+		level   string
+	}{
+		{"ok", func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultText("ok"), nil
+		}, calllog.OK, "INFO"},
+		{"refused", func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			calllog.Set(ctx, calllog.Refused)
+			return mcp.NewToolResultError("bad"), nil
+		}, calllog.Refused, "WARN"},
+		{"declined", func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			calllog.Set(ctx, calllog.Declined)
+			return mcp.NewToolResultText("not deleted"), nil
+		}, calllog.Declined, "INFO"},
+		{"asked user by token", func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			calllog.Set(ctx, calllog.AskedUser)
+			return mcp.NewToolResultText("confirm first"), nil
+		}, calllog.AskedUser, "INFO"},
+		{"asked user by elicitation", func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return server.NewInputRequestBuilder("state").Elicit("confirm", mcp.ElicitationParams{Message: "sure?"}).ToolResult(), nil
+		}, calllog.AskedUser, "INFO"},
+		{"error", func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultError("the API failed"), nil
+		}, calllog.Error, "WARN"},
+		{"failed", func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return nil, errors.New("broken")
+		}, calllog.Failed, "ERROR"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			tool := echoTool()
+			tool.Handler = c.handler
+			s := New(Options{Tools: []server.ServerTool{tool}, Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+			call(t, s, "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"a": 1}})
+			var calls []map[string]any
+			for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+				var rec map[string]any
+				if err := json.Unmarshal([]byte(line), &rec); err != nil {
+					t.Fatal(err)
+				}
+				if rec["msg"] == "tool call" {
+					calls = append(calls, rec)
+				}
+			}
+			if len(calls) != 1 || calls[0]["outcome"] != string(c.want) || calls[0]["level"] != c.level {
+				t.Fatalf("want one tool call line with outcome %s at %s, got:\n%s", c.want, c.level, buf.String())
+			}
+		})
 	}
 }
 
@@ -81,5 +133,22 @@ func TestOneLogLinePerCall(t *testing.T) {
 	}
 	if rec["tool"] != "echo" || rec["outcome"] != "ok" {
 		t.Errorf("log line: %s", lines[0])
+	}
+}
+
+// TestNoOutputValidationInServer: results are checked against their output
+// schema by the tests, not on every call (two thirds of a large page's
+// time): a result outside the schema goes out as the handler wrote it.
+func TestNoOutputValidationInServer(t *testing.T) {
+	tool := echoTool()
+	tool.Tool.RawOutputSchema = json.RawMessage(`{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"],"additionalProperties":false}`)
+	tool.Handler = func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultStructured(map[string]any{"other": 1}, "text"), nil
+	}
+	s := New(Options{Tools: []server.ServerTool{tool}, Logger: slog.New(slog.DiscardHandler)})
+	resp := call(t, s, "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"a": 1}})
+	result, _ := resp["result"].(map[string]any)
+	if result == nil || result["isError"] == true || result["structuredContent"] == nil {
+		t.Fatalf("the server validated the output: %v", resp)
 	}
 }
