@@ -36,6 +36,7 @@ type CreateCustomerOutput struct {
 }
 
 func createCustomer(d Deps) server.ServerTool {
+	leases := d.stateStore()
 	return define[CreateCustomerInput, CreateCustomerOutput](d, spec{
 		name:  "create_customer",
 		title: "Create customer",
@@ -49,6 +50,15 @@ func createCustomer(d Deps) server.ServerTool {
 		// Calls whose arguments fail their checks never get here and are not
 		// audited: they name no customer reliably and change nothing.
 		entry := audit.Entry{Tool: "create_customer", CustomerName: req.CustomerName}
+		// Taken with allow_duplicate too, so that a create of the same name
+		// that does check sees this one's customer.
+		unlock, err := lockName(ctx, leases, req.CustomerName)
+		if err != nil {
+			short, res := stateStoreFailure("create_customer", "the duplicate check", err)
+			entry.Outcome, entry.Reason = audit.Failed, short
+			return d.audited(ctx, entry, res), nil
+		}
+		defer unlock()
 		// The whole list, fresh, not the API's partial-name search (a search
 		// for "Redfern  Print Co." would miss "Redfern Print Co"). It is read
 		// even with allow_duplicate: if the create's answer is lost, it tells

@@ -15,6 +15,7 @@ import (
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/calllog"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
+	"github.com/atomtelecom/atomic-mcp/internal/store"
 )
 
 // DeleteCustomerInput mirrors DELETE /api/atomic/customer/delete, plus the
@@ -81,7 +82,7 @@ func deleteCustomer(d Deps) server.ServerTool {
 				entry.Outcome, entry.Confirmation, entry.Reason = audit.Refused, audit.ViaToken, "token in elicitation mode"
 				return d.audited(ctx, entry, mcp.NewToolResultError("delete_customer: nothing was deleted: this server confirms deletes in elicitation mode only, so a confirmation_token cannot approve one. Call delete_customer with only customer_id; the user is asked directly.")), nil
 			}
-			if err := d.Confirmer.Redeem(confirm.PurposeDeleteToken, in.ConfirmationToken, subject); err != nil {
+			if err := d.Confirmer.Redeem(ctx, confirm.PurposeDeleteToken, in.ConfirmationToken, subject); err != nil {
 				short, long := tokenRefusal(err, customer)
 				entry.Outcome, entry.Confirmation, entry.Reason = audit.Refused, audit.ViaToken, short
 				return d.audited(ctx, entry, mcp.NewToolResultError(long)), nil
@@ -326,7 +327,7 @@ func finishElicitation(ctx context.Context, d Deps, c atomicapi.Customer, subjec
 		entry.Outcome, entry.Reason = audit.Refused, "incomplete confirmation answer"
 		return d.audited(ctx, entry, mcp.NewToolResultError("delete_customer: the confirmation answer is incomplete; nothing was deleted. Call delete_customer again with only customer_id."))
 	}
-	if err := d.Confirmer.Redeem(confirm.PurposeDeleteElicitation, state, subject); err != nil {
+	if err := d.Confirmer.Redeem(ctx, confirm.PurposeDeleteElicitation, state, subject); err != nil {
 		short, long := tokenRefusal(err, c)
 		entry.Outcome, entry.Reason = audit.Refused, short
 		return d.audited(ctx, entry, mcp.NewToolResultError(long))
@@ -387,7 +388,13 @@ func doDelete(ctx context.Context, d Deps, c atomicapi.Customer, via string) *mc
 func tokenRefusal(err error, c atomicapi.Customer) (short, long string) {
 	const again = "Call delete_customer with only customer_id to start over, and ask the user again."
 	var why string
+	var storeErr *store.Error
 	switch {
+	case errors.As(err, &storeErr):
+		// Not spent, and nothing sent: the same token works once the store
+		// is back, within its five minutes.
+		return "shared state store unavailable", fmt.Sprintf("delete_customer: nothing was deleted: the confirmation could not be checked, because the shared state store %s "+
+			"that keeps each approval single-use did not answer (%v). Try again with the same confirmation_token in a moment; if it persists, tell the server's operator.", storeErr.Store, err)
 	case errors.Is(err, confirm.ErrExpired):
 		short, why = "confirmation expired", "the confirmation_token has expired (tokens last 5 minutes)"
 	case errors.Is(err, confirm.ErrUsed):

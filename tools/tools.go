@@ -17,6 +17,7 @@ import (
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
+	"github.com/atomtelecom/atomic-mcp/internal/store"
 )
 
 // API is what the tools need of the Atomic API; *atomicapi.Client provides it.
@@ -44,6 +45,9 @@ type Deps struct {
 	Asker *confirm.Asker
 	// Approvals serves the browser approval pages; needed in browser mode.
 	Approvals *approval.Service
+	// Store holds the create leases shared with other processes; nil: a
+	// store of this process alone.
+	Store store.Store
 }
 
 func (d Deps) mode() confirm.Mode {

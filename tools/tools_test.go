@@ -830,7 +830,7 @@ func TestDeleteRefusesBadTokens(t *testing.T) {
 		{"already used", func(t *testing.T, h *harness) map[string]any {
 			tok := issue(t, h, 7)
 			// Another call redeemed it first.
-			if err := h.deps.Confirmer.Redeem(confirm.PurposeDeleteToken, tok, subject(h, 7)); err != nil {
+			if err := h.deps.Confirmer.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject(h, 7)); err != nil {
 				t.Fatal(err)
 			}
 			return map[string]any{"customer_id": 7, "confirmation_token": tok}

@@ -21,6 +21,7 @@ import (
 	"github.com/atomtelecom/atomic-mcp/internal/resources"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 	"github.com/atomtelecom/atomic-mcp/internal/server"
+	"github.com/atomtelecom/atomic-mcp/internal/store"
 	"github.com/atomtelecom/atomic-mcp/prompts"
 	"github.com/atomtelecom/atomic-mcp/tools"
 )
@@ -38,7 +39,9 @@ type App struct {
 	Audit *audit.Log
 	// Approvals serves the browser approval pages (--confirm-mode browser).
 	Approvals *approval.Service
-	close     []func()
+	// Store is the shared state store.
+	Store store.Store
+	close []func()
 }
 
 // New assembles the server described by cfg. Close releases what it started.
@@ -64,7 +67,16 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		logger.Warn("sandbox mode: a simulated Atomic API with sample customers; no real account is touched", "api_url", url)
 	}
 
-	client, err := atomicapi.New(atomicapi.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger, RateLimit: cfg.RateLimit, RequestTimeout: cfg.APITimeout})
+	shared, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.close = append(a.close, func() { _ = shared.Close() })
+	a.Store = shared
+
+	client, err := atomicapi.New(atomicapi.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger, RateLimit: cfg.RateLimit, RequestTimeout: cfg.APITimeout,
+		SharedLimit: sharedLimit(shared, a.APIURL, cfg.RateLimit)})
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("API client: %w", err)
@@ -75,11 +87,16 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		a.Close()
 		return nil, err
 	}
+	confirmer.SpendIn(shared)
 	// Every tool, prompt and resource reads through one cache, so that
 	// concurrent identical requests become one and a write through any of
 	// them clears what the others would read.
-	api := atomicapi.NewCached(client, atomicapi.CacheOptions{PlansTTL: cfg.PlansTTL, CustomersTTL: cfg.CustomersTTL})
-	deps := tools.Deps{API: api, Confirmer: confirmer, Mode: cfg.ConfirmMode, Asker: confirmAsker(cfg, logger)}
+	cacheOpts := atomicapi.CacheOptions{PlansTTL: cfg.PlansTTL, CustomersTTL: cfg.CustomersTTL}
+	if shared.Shared() {
+		cacheOpts.Generations = shared
+	}
+	api := atomicapi.NewCached(client, cacheOpts)
+	deps := tools.Deps{API: api, Confirmer: confirmer, Store: shared, Mode: cfg.ConfirmMode, Asker: confirmAsker(cfg, logger)}
 	a.Approvals = approval.NewService(approval.DefaultTTL, logger)
 	if cfg.PublicURL != "" {
 		a.Approvals.SetBaseURL(cfg.PublicURL)

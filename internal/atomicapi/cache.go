@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,7 +32,22 @@ type CacheOptions struct {
 	CustomersTTL time.Duration
 	// Now is the clock, time.Now when nil (tests set a fake one).
 	Now func() time.Time
+	// Generations, if set, is a counter shared with other replicas: every
+	// write bumps it, and a read that finds it moved drops the cached
+	// customer lists first, so a write on any replica shows at once on
+	// every other. While it cannot be read, nothing cached is served.
+	Generations Generations
 }
+
+// Generations is a set of counters shared between processes;
+// internal/store provides them.
+type Generations interface {
+	Generation(ctx context.Context, key string) (int64, error)
+	Bump(ctx context.Context, key string) error
+}
+
+// customersGeneration names the counter of the customer lists.
+const customersGeneration = "customers"
 
 // Cached puts a cache in front of a Client, with the same four methods.
 // Identical list calls in flight at the same time share one upstream
@@ -45,6 +61,8 @@ type Cached struct {
 	client    *Client
 	plans     *group[ServicePlan]
 	customers *group[Customer]
+	gens      Generations
+	seen      atomic.Int64 // the shared generation the cache was filled at
 }
 
 // NewCached wraps c.
@@ -55,6 +73,7 @@ func NewCached(c *Client, opts CacheOptions) *Cached {
 	}
 	return &Cached{
 		client: c,
+		gens:   opts.Generations,
 		plans: newGroup(c, "list service plans", opts.PlansTTL, now, func(ctx context.Context, _ string) ([]ServicePlan, error) {
 			return c.ListServicePlans(ctx)
 		}),
@@ -64,7 +83,34 @@ func NewCached(c *Client, opts CacheOptions) *Cached {
 
 // ListCustomers is Client.ListCustomers, cached per name filter.
 func (c *Cached) ListCustomers(ctx context.Context, name string) ([]Customer, error) {
+	c.syncGeneration(ctx)
 	return c.customers.get(ctx, name)
+}
+
+// syncGeneration drops the cached customer lists when another replica
+// wrote since they were fetched, or when that cannot be known.
+func (c *Cached) syncGeneration(ctx context.Context) {
+	if c.gens == nil {
+		return
+	}
+	gen, err := c.gens.Generation(ctx, customersGeneration)
+	if err != nil || c.seen.Swap(gen) != gen {
+		c.customers.invalidate()
+	}
+}
+
+// wrote drops this replica's customer lists and tells the others to.
+func (c *Cached) wrote(ctx context.Context) {
+	c.customers.invalidate()
+	if c.gens == nil {
+		return
+	}
+	// Even when the caller has gone: the write may have happened.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := c.gens.Bump(ctx, customersGeneration); err != nil {
+		c.client.log.WarnContext(ctx, "could not tell the other replicas to drop their cached customer lists; they catch up within the customers TTL", "cause", err)
+	}
 }
 
 // ListCustomersFresh reads past the cache: a create's duplicate check and a
@@ -85,14 +131,14 @@ func (c *Cached) ListServicePlans(ctx context.Context) ([]ServicePlan, error) {
 // fetched afresh. A failed create too may have created the customer (the
 // answer can be lost on the way back), so it invalidates as well.
 func (c *Cached) CreateCustomer(ctx context.Context, in NewCustomer) (*Customer, error) {
-	defer c.customers.invalidate()
+	defer c.wrote(ctx)
 	return c.client.CreateCustomer(ctx, in)
 }
 
 // DeleteCustomer is Client.DeleteCustomer; afterwards, whatever the
 // outcome, the customer lists are fetched afresh.
 func (c *Cached) DeleteCustomer(ctx context.Context, id int64) (*Deletion, error) {
-	defer c.customers.invalidate()
+	defer c.wrote(ctx)
 	return c.client.DeleteCustomer(ctx, id)
 }
 

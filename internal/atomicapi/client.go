@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http/httpproxy"
@@ -79,7 +80,11 @@ type Options struct {
 	// RateBurst is how many requests may go at once before RateLimit paces
 	// them (default DefaultRateBurst).
 	RateBurst int
-	Logger    *slog.Logger
+	// SharedLimit, if set, paces requests instead of the per-process
+	// limit: one budget for every replica. While it fails the per-process
+	// limit paces them, so reads go on.
+	SharedLimit SharedLimiter
+	Logger      *slog.Logger
 }
 
 // Client calls the Atomic API. It is safe for concurrent use.
@@ -91,6 +96,17 @@ type Client struct {
 	opts      Options
 	log       *slog.Logger
 	limiter   *limiter // nil: no limit
+	shared    SharedLimiter
+	degraded  *atomic.Bool // the shared limit failed last time (a pointer: Client values get printed)
+}
+
+// SharedLimiter is a rate budget shared between processes; internal/store
+// provides one on Redis.
+type SharedLimiter interface {
+	// Wait blocks until one request may go. When its turn would come after
+	// ctx's deadline it returns at once with ok false and the time the turn
+	// would take; err is the budget's store failing, or ctx ending.
+	Wait(ctx context.Context) (ok bool, retryAfter time.Duration, err error)
 }
 
 // New validates opts and returns a Client.
@@ -154,6 +170,8 @@ func New(opts Options) (*Client, error) {
 		opts:      opts,
 		log:       opts.Logger,
 		limiter:   lim,
+		shared:    opts.SharedLimit,
+		degraded:  new(atomic.Bool),
 	}, nil
 }
 
@@ -502,6 +520,24 @@ func sniffOrEmpty(body []byte) string {
 // waitTurn paces requests through the rate limiter. A turn that would come
 // after ctx's deadline is refused at once with ErrRateLimited.
 func (c *Client) waitTurn(ctx context.Context, op string) error {
+	if c.shared != nil && c.limiter != nil {
+		ok, after, err := c.shared.Wait(ctx)
+		switch {
+		case err == nil:
+			if c.degraded.Swap(false) {
+				c.log.InfoContext(ctx, "shared rate limit answers again: pacing on the shared budget")
+			}
+			if !ok {
+				return &Error{Kind: ErrRateLimited, Op: op, RetryAfter: after}
+			}
+			return nil
+		case ctx.Err() != nil:
+			return c.contextError(ctx, op, nil)
+		}
+		if !c.degraded.Swap(true) {
+			c.log.WarnContext(ctx, "shared rate limit unavailable: pacing on this process's own limit until it is back", "cause", err)
+		}
+	}
 	if c.limiter == nil {
 		return nil
 	}

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -15,6 +18,7 @@ import (
 
 	"github.com/atomtelecom/atomic-mcp/internal/app"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
+	"github.com/atomtelecom/atomic-mcp/internal/store"
 	"github.com/atomtelecom/atomic-mcp/internal/suggest"
 	"github.com/atomtelecom/atomic-mcp/tools"
 )
@@ -22,6 +26,21 @@ import (
 // ClientName is how `call` introduces itself to the server, and so how its
 // calls appear in the audit trail.
 const ClientName = "atomic-mcp-cli"
+
+// callStore is the store of a `call` run: unless one is configured, the
+// file store in the user's state directory, so that a confirmation token
+// redeemed by one run is refused by the next.
+func callStore(env Env, configured string, log *slog.Logger) string {
+	if configured != "" {
+		return configured
+	}
+	dir, err := store.StateDir(env.Getenv)
+	if err != nil {
+		log.Warn("confirmation tokens are single-use only within this run", "cause", err)
+		return "memory"
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String()
+}
 
 // maxArgsBytes bounds the tool arguments read from stdin.
 const maxArgsBytes = 1 << 20
@@ -86,7 +105,9 @@ func runCall(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, env.Version, logger(env, cfg, flags))
+	log := logger(env, cfg, flags)
+	cfg.Store = callStore(env, cfg.Store, log)
+	a, err := app.New(ctx, cfg, env.Version, log)
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,9 @@ type Config struct {
 	// PublicURL, when set, is the URL at which people reach this server's
 	// HTTP listener: browser approval links are made from it.
 	PublicURL string
+	// Store is the shared state store's URL (internal/store); empty: the
+	// default of the command (memory for the server, file for call).
+	Store string
 }
 
 // DefaultAddr keeps a fresh server off the network until someone decides
@@ -94,6 +97,7 @@ type flagValues struct {
 	transport, apiURL, tokenFile, logLevel, logFormat, addr, authFile, origins *string
 	only, rateLimit, plansTTL, apiTimeout, custTTL, auditLog                   *string
 	confirmMode, elicitationTimeout, publicURL                                 *string
+	storeURL                                                                   *string
 	sandbox, readOnly, version, stateless                                      *bool
 }
 
@@ -125,6 +129,7 @@ func newFlags() (*flag.FlagSet, *flagValues) {
 		elicitationTimeout: fs.String("elicitation-timeout", "", "how long a delete waits for the client to answer its confirmation question before falling back to the confirmation token (env ATOMIC_MCP_ELICITATION_TIMEOUT; default 45s)"),
 		publicURL:          fs.String("public-url", "", "the URL at which people reach this server (sse, http), e.g. https://mcp.example.com; browser approval links start with it (env ATOMIC_MCP_PUBLIC_URL; default the listen address)"),
 		auditLog:           fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)"),
+		storeURL:           fs.String("store", "", "shared state (spent confirmations, create leases, rate budget, cache invalidation): memory, file, file:///dir or redis[s]://[user:password@]host:port/db, one for every replica (env ATOMIC_MCP_STORE; default memory, and file for atomic-mcp call)"),
 	}
 }
 
@@ -254,6 +259,12 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		lookup("elicitation-timeout", *f.elicitationTimeout, "ATOMIC_MCP_ELICITATION_TIMEOUT", getenv), lookup("public-url", *f.publicURL, "ATOMIC_MCP_PUBLIC_URL", getenv)); err != nil {
 		return Config{}, err
 	}
+	if u, perr := url.Parse(*f.storeURL); perr == nil && u.User != nil {
+		if _, hasPassword := u.User.Password(); hasPassword {
+			return Config{}, errorf("--store with a password is not accepted: the command line is visible to every local user; set ATOMIC_MCP_STORE instead")
+		}
+	}
+	cfg.Store = pick(*f.storeURL, "ATOMIC_MCP_STORE", "")
 
 	if cfg.ShowVersion || cfg.Sandbox {
 		return cfg, nil // the sandbox makes its own token

@@ -5,16 +5,19 @@
 package confirm
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/atomtelecom/atomic-mcp/internal/store"
 )
 
 // DefaultTTL is how long a token stays valid: long enough for a person to
@@ -54,8 +57,15 @@ type Confirmer struct {
 	ttl time.Duration
 	now func() time.Time
 
-	mu   sync.Mutex
-	used map[[nonceLen]byte]time.Time // nonce -> expiry, kept until expiry
+	spent Spent
+}
+
+// Spent records redeemed tokens; *store.Memory, *store.File and
+// *store.Redis are ones. Sharing it is what makes single use hold across
+// processes and restarts.
+type Spent interface {
+	// Spend reports true to the first caller for key only, until expires.
+	Spend(ctx context.Context, key string, expires time.Time) (bool, error)
 }
 
 const (
@@ -83,8 +93,12 @@ func New(secret []byte, ttl time.Duration, now func() time.Time) (*Confirmer, er
 	// Derive the key so that the configured secret is never used directly.
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte("atomic-mcp confirm key"))
-	return &Confirmer{key: mac.Sum(nil), ttl: ttl, now: now, used: map[[nonceLen]byte]time.Time{}}, nil
+	return &Confirmer{key: mac.Sum(nil), ttl: ttl, now: now, spent: store.NewMemoryClock(now)}, nil
 }
+
+// SpendIn records redeemed tokens in s instead of this process's memory.
+// Call it before the Confirmer is used.
+func (c *Confirmer) SpendIn(s Spent) { c.spent = s }
 
 // Issue mints a token for purpose and subject, and says when it expires.
 func (c *Confirmer) Issue(purpose Purpose, s Subject) (string, time.Time) {
@@ -100,8 +114,11 @@ func (c *Confirmer) Issue(purpose Purpose, s Subject) (string, time.Time) {
 }
 
 // Redeem checks a token against purpose and subject and, if it is good,
-// marks it used so it cannot be redeemed again.
-func (c *Confirmer) Redeem(purpose Purpose, token string, s Subject) error {
+// marks it used so it cannot be redeemed again: before the caller acts on
+// it, so that a failed action cannot be retried on the same approval. When
+// the spent set cannot be reached the token is not accepted, and the error
+// wraps the store's.
+func (c *Confirmer) Redeem(ctx context.Context, purpose Purpose, token string, s Subject) error {
 	payload, sig, err := parse(token)
 	if err != nil {
 		return err
@@ -118,20 +135,13 @@ func (c *Confirmer) Redeem(purpose Purpose, token string, s Subject) error {
 	if !now.Before(expires) {
 		return ErrExpired
 	}
-	var nonce [nonceLen]byte
-	copy(nonce[:], payload[16:])
-
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for n, exp := range c.used {
-		if !now.Before(exp) {
-			delete(c.used, n)
-		}
+	first, err := c.spent.Spend(ctx, string(purpose)+":"+hex.EncodeToString(payload[16:]), expires)
+	if err != nil {
+		return fmt.Errorf("confirmation token could not be checked: %w", err)
 	}
-	if _, seen := c.used[nonce]; seen {
+	if !first {
 		return ErrUsed
 	}
-	c.used[nonce] = expires
 	return nil
 }
 

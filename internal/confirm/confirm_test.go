@@ -1,6 +1,7 @@
 package confirm_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -66,11 +67,11 @@ func TestIssueThenRedeemOnce(t *testing.T) {
 			if strings.ContainsAny(tok, "+/= \n") {
 				t.Errorf("token %q is not URL-safe", tok)
 			}
-			if err := c.Redeem(p, tok, subject); err != nil {
+			if err := c.Redeem(context.Background(), p, tok, subject); err != nil {
 				t.Fatalf("first Redeem: %v", err)
 			}
 			for range 3 {
-				if err := c.Redeem(p, tok, subject); !errors.Is(err, confirm.ErrUsed) {
+				if err := c.Redeem(context.Background(), p, tok, subject); !errors.Is(err, confirm.ErrUsed) {
 					t.Fatalf("repeat Redeem: %v, want ErrUsed", err)
 				}
 			}
@@ -92,10 +93,10 @@ func TestTokensAreUnique(t *testing.T) {
 	// other valid.
 	a, _ := c.Issue(confirm.PurposeDeleteToken, subject)
 	b, _ := c.Issue(confirm.PurposeDeleteToken, subject)
-	if err := c.Redeem(confirm.PurposeDeleteToken, a, subject); err != nil {
+	if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, a, subject); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Redeem(confirm.PurposeDeleteToken, b, subject); err != nil {
+	if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, b, subject); err != nil {
 		t.Fatalf("second token for the same subject: %v", err)
 	}
 }
@@ -113,13 +114,13 @@ func TestRedeemRefusals(t *testing.T) {
 			redeem: func(c *confirm.Confirmer, tok string) error {
 				s := subject
 				s.CustomerID = 6
-				return c.Redeem(confirm.PurposeDeleteToken, tok, s)
+				return c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, s)
 			},
 		},
 		{
 			name: "other customer id and name", issueP: confirm.PurposeDeleteToken, issueS: subject, want: confirm.ErrInvalid, // the payload id is not trusted before the signature
 			redeem: func(c *confirm.Confirmer, tok string) error {
-				return c.Redeem(confirm.PurposeDeleteToken, tok, confirm.Subject{CustomerID: 6, CustomerName: "other", AccountNumber: "1"})
+				return c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, confirm.Subject{CustomerID: 6, CustomerName: "other", AccountNumber: "1"})
 			},
 		},
 		{
@@ -127,7 +128,7 @@ func TestRedeemRefusals(t *testing.T) {
 			redeem: func(c *confirm.Confirmer, tok string) error {
 				s := subject
 				s.CustomerName = "waqi sc02"
-				return c.Redeem(confirm.PurposeDeleteToken, tok, s)
+				return c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, s)
 			},
 		},
 		{
@@ -135,7 +136,7 @@ func TestRedeemRefusals(t *testing.T) {
 			redeem: func(c *confirm.Confirmer, tok string) error {
 				s := subject
 				s.CustomerName = "WAQI SC01"
-				return c.Redeem(confirm.PurposeDeleteToken, tok, s)
+				return c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, s)
 			},
 		},
 		{
@@ -143,7 +144,7 @@ func TestRedeemRefusals(t *testing.T) {
 			redeem: func(c *confirm.Confirmer, tok string) error {
 				s := subject
 				s.AccountNumber = "12346"
-				return c.Redeem(confirm.PurposeDeleteToken, tok, s)
+				return c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, s)
 			},
 		},
 		{
@@ -151,53 +152,53 @@ func TestRedeemRefusals(t *testing.T) {
 			redeem: func(c *confirm.Confirmer, tok string) error {
 				s := subject
 				s.AccountNumber = ""
-				return c.Redeem(confirm.PurposeDeleteToken, tok, s)
+				return c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, s)
 			},
 		},
 		{
 			name: "name/account boundary shifted", issueP: confirm.PurposeDeleteToken, want: confirm.ErrInvalid,
 			issueS: confirm.Subject{CustomerID: 5, CustomerName: "ab", AccountNumber: "c"},
 			redeem: func(c *confirm.Confirmer, tok string) error {
-				return c.Redeem(confirm.PurposeDeleteToken, tok, confirm.Subject{CustomerID: 5, CustomerName: "a", AccountNumber: "bc"})
+				return c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, confirm.Subject{CustomerID: 5, CustomerName: "a", AccountNumber: "bc"})
 			},
 		},
 		{
 			name: "name and account swapped", issueP: confirm.PurposeDeleteToken, want: confirm.ErrInvalid,
 			issueS: confirm.Subject{CustomerID: 5, CustomerName: "12345", AccountNumber: "12345"},
 			redeem: func(c *confirm.Confirmer, tok string) error {
-				return c.Redeem(confirm.PurposeDeleteToken, tok, confirm.Subject{CustomerID: 5, CustomerName: "1234", AccountNumber: "512345"})
+				return c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, confirm.Subject{CustomerID: 5, CustomerName: "1234", AccountNumber: "512345"})
 			},
 		},
 		{
 			name: "token purpose redeemed as elicitation state", issueP: confirm.PurposeDeleteToken, issueS: subject, want: confirm.ErrInvalid,
 			redeem: func(c *confirm.Confirmer, tok string) error {
-				return c.Redeem(confirm.PurposeDeleteElicitation, tok, subject)
+				return c.Redeem(context.Background(), confirm.PurposeDeleteElicitation, tok, subject)
 			},
 		},
 		{
 			name: "elicitation state redeemed as token", issueP: confirm.PurposeDeleteElicitation, issueS: subject, want: confirm.ErrInvalid,
 			redeem: func(c *confirm.Confirmer, tok string) error {
-				return c.Redeem(confirm.PurposeDeleteToken, tok, subject)
+				return c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject)
 			},
 		},
 		{
 			name: "unknown purpose", issueP: confirm.PurposeDeleteToken, issueS: subject, want: confirm.ErrInvalid,
 			redeem: func(c *confirm.Confirmer, tok string) error {
-				return c.Redeem("", tok, subject)
+				return c.Redeem(context.Background(), "", tok, subject)
 			},
 		},
 		{
 			name: "minted with another secret", issueP: confirm.PurposeDeleteToken, issueS: subject, want: confirm.ErrInvalid,
 			redeem: func(c *confirm.Confirmer, tok string) error {
 				other, _ := confirm.New([]byte("another secret"), 0, newClock().now)
-				return other.Redeem(confirm.PurposeDeleteToken, tok, subject)
+				return other.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject)
 			},
 		},
 		{
 			name: "minted by a per-process random key", issueP: confirm.PurposeDeleteToken, issueS: subject, want: confirm.ErrInvalid,
 			redeem: func(c *confirm.Confirmer, tok string) error {
 				other, _ := confirm.New(nil, 0, newClock().now)
-				return other.Redeem(confirm.PurposeDeleteToken, tok, subject)
+				return other.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject)
 			},
 		},
 	}
@@ -209,7 +210,7 @@ func TestRedeemRefusals(t *testing.T) {
 				t.Fatalf("Redeem: %v, want %v", err, tt.want)
 			}
 			// A refused attempt does not burn the token.
-			if err := c.Redeem(tt.issueP, tok, tt.issueS); err != nil {
+			if err := c.Redeem(context.Background(), tt.issueP, tok, tt.issueS); err != nil {
 				t.Errorf("the genuine Redeem after a refused one: %v", err)
 			}
 		})
@@ -220,10 +221,10 @@ func TestRandomKeysDiffer(t *testing.T) {
 	a := newConfirmer(t, nil, newClock())
 	b := newConfirmer(t, nil, newClock())
 	tok, _ := a.Issue(confirm.PurposeDeleteToken, subject)
-	if err := b.Redeem(confirm.PurposeDeleteToken, tok, subject); !errors.Is(err, confirm.ErrInvalid) {
+	if err := b.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject); !errors.Is(err, confirm.ErrInvalid) {
 		t.Errorf("a token from one random-keyed confirmer redeemed on another: %v", err)
 	}
-	if err := a.Redeem(confirm.PurposeDeleteToken, tok, subject); err != nil {
+	if err := a.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject); err != nil {
 		t.Errorf("redeem on the issuer: %v", err)
 	}
 }
@@ -234,10 +235,10 @@ func TestReplicasShareSecret(t *testing.T) {
 	b := newConfirmer(t, secret, clk)
 	for _, p := range []confirm.Purpose{confirm.PurposeDeleteToken, confirm.PurposeDeleteElicitation} {
 		tok, _ := a.Issue(p, subject)
-		if err := b.Redeem(p, tok, subject); err != nil {
+		if err := b.Redeem(context.Background(), p, tok, subject); err != nil {
 			t.Errorf("%s: minted on one replica, refused on the other: %v", p, err)
 		}
-		if err := b.Redeem(p, tok, subject); !errors.Is(err, confirm.ErrUsed) {
+		if err := b.Redeem(context.Background(), p, tok, subject); !errors.Is(err, confirm.ErrUsed) {
 			t.Errorf("%s: second redeem on the same replica: %v, want ErrUsed", p, err)
 		}
 	}
@@ -274,7 +275,7 @@ func TestExpiry(t *testing.T) {
 				t.Errorf("expires in %v, want about %v", d, ttl)
 			}
 			clk.advance(tt.advance)
-			if err := c.Redeem(confirm.PurposeDeleteToken, tok, subject); !errors.Is(err, tt.want) {
+			if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject); !errors.Is(err, tt.want) {
 				t.Errorf("Redeem after %v: %v, want %v", tt.advance, err, tt.want)
 			}
 		})
@@ -283,15 +284,15 @@ func TestExpiry(t *testing.T) {
 		clk := newClock()
 		c := newConfirmer(t, secret, clk)
 		tok, _ := c.Issue(confirm.PurposeDeleteToken, subject)
-		if err := c.Redeem(confirm.PurposeDeleteToken, tok, subject); err != nil {
+		if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject); err != nil {
 			t.Fatal(err)
 		}
 		clk.advance(10 * time.Minute)
 		other, _ := c.Issue(confirm.PurposeDeleteToken, subject)
-		if err := c.Redeem(confirm.PurposeDeleteToken, other, subject); err != nil {
+		if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, other, subject); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Redeem(confirm.PurposeDeleteToken, tok, subject); !errors.Is(err, confirm.ErrExpired) {
+		if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject); !errors.Is(err, confirm.ErrExpired) {
 			t.Errorf("replay after pruning: %v, want ErrExpired", err)
 		}
 	})
@@ -317,7 +318,7 @@ func TestTamperedTokens(t *testing.T) {
 				p := append([]string(nil), parts...)
 				p[part] = p[part][:i] + string(r) + p[part][i+1:]
 				forged := strings.Join(p, ".")
-				err := c.Redeem(confirm.PurposeDeleteToken, forged, subject)
+				err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, forged, subject)
 				if err == nil {
 					t.Fatalf("tampered token (part %d, char %d -> %c) redeemed: %s", part, i, r, forged)
 				}
@@ -330,7 +331,7 @@ func TestTamperedTokens(t *testing.T) {
 			}
 		}
 	}
-	if err := c.Redeem(confirm.PurposeDeleteToken, tok, subject); err != nil {
+	if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject); err != nil {
 		t.Errorf("the genuine token after the forgeries: %v", err)
 	}
 }
@@ -349,7 +350,7 @@ func TestTamperedIDIsNotTrusted(t *testing.T) {
 	}
 	payload[7] ^= 0x01 // customer id 5 -> 4
 	parts[1] = base64.RawURLEncoding.EncodeToString(payload)
-	err = c.Redeem(confirm.PurposeDeleteToken, strings.Join(parts, "."), subject)
+	err = c.Redeem(context.Background(), confirm.PurposeDeleteToken, strings.Join(parts, "."), subject)
 	if !errors.Is(err, confirm.ErrInvalid) {
 		t.Errorf("forged customer id: %v, want ErrInvalid", err)
 	}
@@ -384,12 +385,12 @@ func TestMalformedTokens(t *testing.T) {
 	}
 	for name, s := range tests {
 		t.Run(name, func(t *testing.T) {
-			if err := c.Redeem(confirm.PurposeDeleteToken, s, subject); !errors.Is(err, confirm.ErrMalformed) {
+			if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, s, subject); !errors.Is(err, confirm.ErrMalformed) {
 				t.Errorf("Redeem(%.60q): %v, want ErrMalformed", s, err)
 			}
 		})
 	}
-	if err := c.Redeem(confirm.PurposeDeleteToken, "  "+tok+"\n", subject); err != nil {
+	if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, "  "+tok+"\n", subject); err != nil {
 		t.Errorf("surrounding whitespace (as pasted) should be tolerated: %v", err)
 	}
 }
@@ -406,7 +407,7 @@ func TestConcurrentRedeem(t *testing.T) {
 	for range n {
 		wg.Go(func() {
 			<-start
-			errs <- c.Redeem(confirm.PurposeDeleteToken, tok, subject)
+			errs <- c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, subject)
 		})
 	}
 	close(start)
@@ -440,10 +441,10 @@ func TestConcurrentIssueAndRedeem(t *testing.T) {
 			for range 20 {
 				tok, _ := c.Issue(confirm.PurposeDeleteElicitation, s)
 				clk.advance(time.Millisecond)
-				if err := c.Redeem(confirm.PurposeDeleteElicitation, tok, s); err != nil {
+				if err := c.Redeem(context.Background(), confirm.PurposeDeleteElicitation, tok, s); err != nil {
 					t.Error(err)
 				}
-				if err := c.Redeem(confirm.PurposeDeleteElicitation, tok, s); !errors.Is(err, confirm.ErrUsed) {
+				if err := c.Redeem(context.Background(), confirm.PurposeDeleteElicitation, tok, s); !errors.Is(err, confirm.ErrUsed) {
 					t.Errorf("replay: %v", err)
 				}
 			}
@@ -460,7 +461,7 @@ func TestSubjectEdgeValues(t *testing.T) {
 		{CustomerID: 1<<63 - 1, CustomerName: strings.Repeat("長", 1000), AccountNumber: "\x00\xff"},
 	} {
 		tok, _ := c.Issue(confirm.PurposeDeleteToken, s)
-		if err := c.Redeem(confirm.PurposeDeleteToken, tok, s); err != nil {
+		if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, tok, s); err != nil {
 			t.Errorf("%+.40v: %v", s, err)
 		}
 	}
@@ -514,16 +515,16 @@ func FuzzRedeem(f *testing.F) {
 		tok := canonical(s)
 
 		// Never across purposes or subjects.
-		if c.Redeem(confirm.PurposeDeleteElicitation, s, subject) == nil {
+		if c.Redeem(context.Background(), confirm.PurposeDeleteElicitation, s, subject) == nil {
 			t.Fatalf("redeemed for the wrong purpose: %q", s)
 		}
-		if c.Redeem(confirm.PurposeDeleteToken, s, confirm.Subject{CustomerID: 5, CustomerName: "x"}) == nil {
+		if c.Redeem(context.Background(), confirm.PurposeDeleteToken, s, confirm.Subject{CustomerID: 5, CustomerName: "x"}) == nil {
 			t.Fatalf("redeemed for the wrong subject: %q", s)
 		}
-		if err := c.Redeem(confirm.PurposeDeleteToken, s, other); err == nil && tok != forOther {
+		if err := c.Redeem(context.Background(), confirm.PurposeDeleteToken, s, other); err == nil && tok != forOther {
 			t.Fatalf("redeemed for customer_id %d a string not minted for it: %q", other.CustomerID, s)
 		}
-		err = c.Redeem(confirm.PurposeDeleteToken, s, subject)
+		err = c.Redeem(context.Background(), confirm.PurposeDeleteToken, s, subject)
 		if err == nil && tok != minted {
 			t.Fatalf("Redeem accepted a string that is not the minted token %q: %q", minted, s)
 		}
@@ -538,10 +539,10 @@ func FuzzRedeem(f *testing.F) {
 			t.Fatalf("Redeem returned an error callers cannot classify: %v", err)
 		}
 		if err == nil {
-			if again := c.Redeem(confirm.PurposeDeleteToken, s, subject); !errors.Is(again, confirm.ErrUsed) {
+			if again := c.Redeem(context.Background(), confirm.PurposeDeleteToken, s, subject); !errors.Is(again, confirm.ErrUsed) {
 				t.Fatalf("%q redeemed twice: %v", s, again)
 			}
-			if again := c.Redeem(confirm.PurposeDeleteToken, minted, subject); !errors.Is(again, confirm.ErrUsed) {
+			if again := c.Redeem(context.Background(), confirm.PurposeDeleteToken, minted, subject); !errors.Is(again, confirm.ErrUsed) {
 				t.Fatalf("the minted token redeemed twice (as %q, then itself): %v", s, again)
 			}
 		}
