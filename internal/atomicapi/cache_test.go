@@ -487,6 +487,9 @@ func TestCachedCancellation(t *testing.T) {
 				}
 			}()
 			eventually(t, "every caller waits", func() bool { return atomicapi.CustomerWaiters(c, "acme") == tt.callers })
+			// Cancelling before the request reaches upstream would leave
+			// nothing there to abort, so wait until it is held.
+			eventually(t, "the request reaches upstream", func() bool { return up.lists("acme") == 1 })
 
 			for i := range tt.cancel {
 				start := time.Now()
@@ -508,7 +511,7 @@ func TestCachedCancellation(t *testing.T) {
 			if tt.wantAborted {
 				select {
 				case <-up.aborted:
-				case <-time.After(time.Second):
+				case <-time.After(5 * time.Second): // generous: -race on two cores
 					t.Fatal("the upstream request was not aborted after every caller left")
 				}
 				// A caller arriving now starts afresh rather than joining
