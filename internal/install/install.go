@@ -106,11 +106,14 @@ func Install(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	res := doc.result
+	if old != nil && sameEntry(old, entry) && !inputsMissing(doc.src, inputs) {
+		return res, nil // the same entry, maybe laid out by the client itself
+	}
 	res.Diff = Diff(res.Path, doc.src, out)
 	if !res.Changed() {
 		return res, nil
 	}
-	if old != nil && !sameJSON(old, entry) && !req.Force {
+	if old != nil && !req.Force {
 		return res, &ConflictError{Path: res.Path, Diff: res.Diff}
 	}
 	if doc.cli != "" {
@@ -316,15 +319,51 @@ func hasID(id string) func(json.RawMessage) bool {
 	}
 }
 
-// sameJSON reports whether raw and v encode the same JSON value, whatever
-// the order of members.
-func sameJSON(raw json.RawMessage, v any) bool {
+// sameEntry reports whether raw, an entry found in a file, says what v
+// says: members in any order, and empty members (a client writes "env": {})
+// the same as absent ones.
+func sameEntry(raw json.RawMessage, v any) bool {
 	enc, err := json.Marshal(v)
 	if err != nil {
 		return false
 	}
-	var x, y any
-	return json.Unmarshal(raw, &x) == nil && json.Unmarshal(enc, &y) == nil && reflect.DeepEqual(x, y)
+	var x, y map[string]any
+	if json.Unmarshal(raw, &x) != nil || json.Unmarshal(enc, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(dropEmpty(x), dropEmpty(y))
+}
+
+func dropEmpty(m map[string]any) map[string]any {
+	for k, v := range m {
+		switch v := v.(type) {
+		case nil:
+			delete(m, k)
+		case string:
+			if v == "" {
+				delete(m, k)
+			}
+		case []any:
+			if len(v) == 0 {
+				delete(m, k)
+			}
+		case map[string]any:
+			if len(v) == 0 {
+				delete(m, k)
+			}
+		}
+	}
+	return m
+}
+
+// inputsMissing reports whether any of inputs is not in src's inputs.
+func inputsMissing(src []byte, inputs []Input) bool {
+	for _, in := range inputs {
+		if _, added, err := appendElement(src, "inputs", in, hasID(in.ID)); err != nil || added {
+			return true
+		}
+	}
+	return false
 }
 
 func unwrapPathError(err error) error {
