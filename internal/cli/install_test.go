@@ -311,3 +311,23 @@ func TestInstallClaudeCodeCLI(t *testing.T) {
 		t.Errorf("no backup of ~/.claude.json before claude changed it: %v\n%s", b, out)
 	}
 }
+
+// TestInstallWarnsAboutGoRun: an entry pointing at go run's temporary build
+// would name a file gone by the time the client starts it.
+func TestInstallWarnsAboutGoRun(t *testing.T) {
+	home, env := installHome(t)
+	var out, errOut strings.Builder
+	err := Run(t.Context(), []string{"install", "cursor", "--sandbox"}, Env{
+		Getenv: func(k string) string { return env[k] }, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut,
+		Executable: filepath.Join(os.TempDir(), "go-build1234", "b001", "exe", "atomic-mcp"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "temporary build by go run") || !strings.Contains(errOut.String(), "make build") {
+		t.Errorf("no go run warning:\n%s", errOut.String())
+	}
+	if _, err := os.Stat(linuxConfig(home, "cursor")); err != nil {
+		t.Errorf("the entry was not written: %v", err)
+	}
+}
