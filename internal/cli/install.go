@@ -55,24 +55,26 @@ func takeValue(args []string, name string) (rest []string, value string, err err
 	return rest, value, nil
 }
 
-func clientArg(command string, positional []string) (*install.Client, error) {
+// parseInstallArgs reads install's and uninstall's arguments: the client,
+// the command's own flags, and the server's flags for the entry.
+func parseInstallArgs(command string, args []string) (*install.Client, installFlags, []string, error) {
+	args, own, err := takeInstallFlags(args)
+	if err != nil {
+		return nil, own, nil, err
+	}
+	positional, flags := split(args)
 	if len(positional) != 1 {
-		return nil, usageError("atomic-mcp %s CLIENT [FLAGS], where CLIENT is %s", command, strings.Join(clientNames(), ", "))
+		return nil, own, nil, usageError("atomic-mcp %s CLIENT [FLAGS], where CLIENT is %s", command, strings.Join(clientNames(), ", "))
 	}
 	c := install.Lookup(positional[0])
 	if c == nil {
-		return nil, unknownClient(positional[0])
+		return nil, own, nil, unknownClient(positional[0])
 	}
-	return c, nil
+	return c, own, flags, nil
 }
 
 func runInstall(ctx context.Context, env Env, args []string) error {
-	args, own, err := takeInstallFlags(args)
-	if err != nil {
-		return err
-	}
-	positional, flags := split(args)
-	client, err := clientArg("install", positional)
+	client, own, flags, err := parseInstallArgs("install", args)
 	if err != nil {
 		return err
 	}
@@ -149,12 +151,7 @@ func runInstall(ctx context.Context, env Env, args []string) error {
 }
 
 func runUninstall(ctx context.Context, env Env, args []string) error {
-	args, own, err := takeInstallFlags(args)
-	if err != nil {
-		return err
-	}
-	positional, flags := split(args)
-	client, err := clientArg("uninstall", positional)
+	client, own, flags, err := parseInstallArgs("uninstall", args)
 	if err != nil {
 		return err
 	}
