@@ -45,7 +45,10 @@ func init() {
 	// Assigned here rather than in the declaration: help lists commands.
 	commands = []command{
 		{"config", "CLIENT [FLAGS]", "print a configuration entry for CLIENT (" + strings.Join(clientNames(), ", ") + ")", runConfig},
+		{"install", "CLIENT [--sandbox] [--config-file PATH] [--dry-run] [--force] [FLAGS]", "add the server to CLIENT's configuration (" + strings.Join(clientNames(), ", ") + "), with a backup and a diff; the token comes from ATOMIC_API_TOKEN, --api-token-file or a hidden prompt", runInstall},
+		{"uninstall", "CLIENT [--config-file PATH] [--dry-run]", "remove the server's entry, and nothing else, from CLIENT's configuration", runUninstall},
 		{"doctor", "[FLAGS]", "check the configuration and the connection to the Atomic API; exit 0 only if all is well", runDoctor},
+		{"sandbox", "[--addr HOST:PORT]", "serve the simulated Atomic API on a fixed address (default " + DefaultSandboxAddr + ") and print the settings that point atomic-mcp call, or a client, at it", runSandbox},
 		{"tools", "[FLAGS]", "print the tools with their input and output schemas, as JSON", runTools},
 		{"call", "TOOL [JSON|-] [--yes] [FLAGS]", "run one tool in process and print its structured result as JSON; - reads the arguments from stdin", runCall},
 		{"help", "", "show this help", runHelp},

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -231,6 +232,28 @@ func upstream(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	return hs.URL
 }
 
+// untouched is an API URL that fails the test if any request reaches it:
+// a token refused must stop before the network.
+func untouched(t *testing.T) string {
+	t.Helper()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("%s %s reached the API", r.Method, r.URL.Path)
+		http.Error(w, "unexpected", http.StatusTeapot)
+	}))
+	t.Cleanup(hs.Close)
+	return hs.URL
+}
+
+// writeFile writes content to a new file mode 0600 and returns its path.
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // closedPort is a loopback address nothing listens on.
 func closedPort(t *testing.T) string {
 	t.Helper()
@@ -277,7 +300,21 @@ func TestDoctor(t *testing.T) {
 			return map[string]string{"ATOMIC_API_URL": hs.URL, "ATOMIC_API_TOKEN": realToken}
 		}, nil, false, []string{"problem: token: the URL does not answer like the Atomic API", "fix: set ATOMIC_API_URL to the API's base URL"}},
 		{"no token", func(t *testing.T) map[string]string { return nil }, nil, false,
-			[]string{"problem: configuration: ATOMIC_API_TOKEN is not set", "verdict: 1 problem(s)"}},
+			[]string{"problem: token: ATOMIC_API_TOKEN is not set", "fix: copy it from the Atomic portal", "verdict: 1 problem(s)"}},
+		// Values a client or an unfinished install leaves behind: refused
+		// before anything reaches the API, each with its cause and fix.
+		{"placeholder token", func(t *testing.T) map[string]string {
+			return map[string]string{"ATOMIC_API_URL": untouched(t), "ATOMIC_API_TOKEN": config.TokenPlaceholder}
+		}, nil, false, []string{`problem: token: ATOMIC_API_TOKEN is still the placeholder "paste-your-atomic-api-token-here"`, "fix: replace it with your token", "verdict: 1 problem(s)"}},
+		{"placeholder token in the token file", func(t *testing.T) map[string]string {
+			return map[string]string{"ATOMIC_API_URL": untouched(t), "TOKEN_FILE": writeFile(t, config.TokenPlaceholder+"\n")}
+		}, []string{"--api-token-file", "$TOKEN_FILE"}, false, []string{"problem: token: --api-token-file ", "is still the placeholder", "fix: replace it with your token"}},
+		{"encrypted token", func(t *testing.T) map[string]string {
+			return map[string]string{"ATOMIC_API_URL": untouched(t), "ATOMIC_API_TOKEN": "__encrypted__:djEwAbCdEf=="}
+		}, nil, false, []string{"problem: token: ATOMIC_API_TOKEN holds an encrypted value (__encrypted__:…)", "anthropics/claude-code#78296", "fix: put the token itself in the client's configuration"}},
+		{"unsubstituted token", func(t *testing.T) map[string]string {
+			return map[string]string{"ATOMIC_API_URL": untouched(t), "ATOMIC_API_TOKEN": "${user_config.api_token}"}
+		}, nil, false, []string{"problem: token: ATOMIC_API_TOKEN holds an unsubstituted variable (${user_config.api_token})", "modelcontextprotocol/mcpb#251", "fix: put the token itself"}},
 		{"audit log unwritable", func(t *testing.T) map[string]string {
 			return map[string]string{"ATOMIC_API_URL": upstream(t, nil), "ATOMIC_API_TOKEN": realToken, "ATOMIC_MCP_AUDIT_LOG": filepath.Join(t.TempDir(), "missing", "a.jsonl")}
 		}, nil, false, []string{"problem: audit log:", "ok: token"}},
@@ -291,7 +328,12 @@ func TestDoctor(t *testing.T) {
 		}, nil, false, []string{"problem: DNS: atomic.invalid (the API) does not resolve", "fix: check the host name in ATOMIC_API_URL"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out, _, err := run(t, c.env(t), "", append([]string{"doctor"}, c.flags...)...)
+			env := c.env(t)
+			flags := slices.Clone(c.flags)
+			for i := range flags {
+				flags[i] = os.Expand(flags[i], func(k string) string { return env[k] })
+			}
+			out, _, err := run(t, env, "", append([]string{"doctor"}, flags...)...)
 			if c.ok != (err == nil) {
 				t.Errorf("err %v, want ok %v\n%s", err, c.ok, out)
 			}

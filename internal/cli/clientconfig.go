@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/atomtelecom/atomic-mcp/internal/config"
+	"github.com/atomtelecom/atomic-mcp/internal/install"
+	"github.com/atomtelecom/atomic-mcp/internal/suggest"
 )
 
 // TokenPlaceholder stands in for the API token in printed configurations.
@@ -19,38 +21,23 @@ import (
 // to be pasted, shared and committed.
 const TokenPlaceholder = config.TokenPlaceholder
 
-// serverName is the name the entry registers the server under.
-const serverName = "atomic"
-
-// launch is how a client starts the server over stdio.
-type launch struct {
-	Command string
-	Args    []string
-	Env     map[string]string
-}
-
-// clientFormat prints a launch for one client: the entry on stdout, where
+// clientFormat prints an entry for one client: the entry on stdout, where
 // to put it on stderr (so stdout can be redirected into a file).
 type clientFormat struct {
-	name   string
-	render func(l launch) (out []byte, where string, err error)
+	client *install.Client
+	render func(c *install.Client, l install.Launch) ([]byte, error)
+	where  string
 }
 
 var clientFormats = []clientFormat{
-	{"claude-desktop", renderMCPServers("Add it to claude_desktop_config.json (Claude Desktop: Settings > Developer > Edit Config; " +
-		"macOS ~/Library/Application Support/Claude/, Windows %APPDATA%\\Claude\\), merging with any mcpServers already there, then restart Claude Desktop.")},
-	{"claude-code", renderClaudeCode},
-	{"vscode", renderVSCode},
-	{"cursor", renderMCPServers("Add it to ~/.cursor/mcp.json (every project) or .cursor/mcp.json (this project), merging with any mcpServers already there.")},
+	{install.Lookup("claude-desktop"), renderServers, "Add it to claude_desktop_config.json (Claude Desktop: Settings > Developer > Edit Config; " +
+		"macOS ~/Library/Application Support/Claude/, Windows %APPDATA%\\Claude\\), merging with any mcpServers already there, then quit and reopen Claude Desktop; or let atomic-mcp install claude-desktop do it."},
+	{install.Lookup("claude-code"), renderClaudeCode, "Run one of these commands; add --scope user after `add` (or `add-json`) to use the server in every project; or let atomic-mcp install claude-code do it."},
+	{install.Lookup("vscode"), renderServers, "Save it as .vscode/mcp.json in the workspace (or add it with MCP: Open User Configuration), merging with any servers already there; or let atomic-mcp install vscode do it. VS Code asks for the token on first start and stores it securely."},
+	{install.Lookup("cursor"), renderServers, "Add it to ~/.cursor/mcp.json (every project) or .cursor/mcp.json (this project), merging with any mcpServers already there; or let atomic-mcp install cursor do it."},
 }
 
-func clientNames() []string {
-	names := make([]string, len(clientFormats))
-	for i, f := range clientFormats {
-		names[i] = f.name
-	}
-	return names
-}
+func clientNames() []string { return install.Names() }
 
 // pathFlags take a file name, made absolute in the entry: a client starts
 // the server in a directory of its own choosing.
@@ -61,52 +48,81 @@ func runConfig(_ context.Context, env Env, args []string) error {
 	if len(positional) != 1 {
 		return usageError("atomic-mcp config CLIENT [FLAGS], where CLIENT is %s", strings.Join(clientNames(), ", "))
 	}
-	var format *clientFormat
-	for i := range clientFormats {
-		if clientFormats[i].name == positional[0] {
-			format = &clientFormats[i]
-		}
+	i := slices.IndexFunc(clientFormats, func(f clientFormat) bool { return f.client.Name == positional[0] })
+	if i < 0 {
+		return unknownClient(positional[0])
 	}
-	if format == nil {
-		return usageError("unknown client %q: use one of %s", positional[0], strings.Join(clientNames(), ", "))
-	}
-	flags, err := absolutePaths(flags)
+	format := clientFormats[i]
+	l, err := clientLaunch(env, flags, "config")
 	if err != nil {
 		return err
 	}
-	// Check the flags alone: this shell's environment is not the client's,
-	// and the real token must not be read at all.
-	cfg, err := parseConfig(Env{Getenv: func(k string) string {
-		if k == "ATOMIC_API_TOKEN" {
-			return "not-read-by-config" // the placeholder itself is refused
-		}
-		return ""
-	}, Stderr: env.Stderr}, flags)
-	if err != nil {
-		return err
+	if l.needsToken {
+		l.Env[install.TokenVariable] = TokenPlaceholder
 	}
-	if cfg.Transport != "stdio" {
-		return usageError("config prints an entry for clients that start the server themselves (stdio); for a running --transport %s server, point the client at its URL instead, e.g. claude mcp add --transport %s atomic http://127.0.0.1:8080/mcp", cfg.Transport, cfg.Transport)
-	}
-	l := launch{Command: env.Executable, Args: flags, Env: map[string]string{}}
-	if !cfg.Sandbox && !hasFlag(flags, "api-token-file") {
-		l.Env["ATOMIC_API_TOKEN"] = TokenPlaceholder
-	}
-	out, where, err := format.render(l)
+	out, err := format.render(format.client, l.Launch)
 	if err != nil {
 		return err
 	}
 	if _, err := env.Stdout.Write(out); err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stderr, where)
-	if isGoRunBuild(env.Executable) {
-		fmt.Fprintf(env.Stderr, "warning: %s is a temporary build by go run and vanishes when it exits, so the client could not start it: build a lasting binary with make build (bin/atomic-mcp) or go install, and run config from that\n", env.Executable)
-	}
+	fmt.Fprintln(env.Stderr, format.where)
+	warnGoRun(env)
 	if bytes.Contains(out, []byte(TokenPlaceholder)) {
 		fmt.Fprintf(env.Stderr, "Replace %s with the token from the Atomic portal (Account Settings > General Settings > Profile Settings), or keep it out of the file with --api-token-file FILE. Try it first with --sandbox.\n", TokenPlaceholder)
 	}
 	return nil
+}
+
+func unknownClient(name string) error {
+	if s := suggest.Closest(name, clientNames()); s != "" {
+		return usageError("unknown client %q; did you mean %s? (the clients are %s)", name, s, strings.Join(clientNames(), ", "))
+	}
+	return usageError("unknown client %q: use one of %s", name, strings.Join(clientNames(), ", "))
+}
+
+// clientLaunch is how a client should start this binary with the server's
+// flags: path flags made absolute and the flags checked. needsToken says
+// the entry must still be given the token (no sandbox, no token file).
+type clientLaunchResult struct {
+	install.Launch
+	cfg        config.Config
+	needsToken bool
+}
+
+func clientLaunch(env Env, flags []string, command string) (clientLaunchResult, error) {
+	flags, err := absolutePaths(flags)
+	if err != nil {
+		return clientLaunchResult{}, err
+	}
+	// Check the flags alone: this shell's environment is not the client's,
+	// and the real token is not read here.
+	cfg, err := parseConfig(Env{Getenv: func(k string) string {
+		if k == "ATOMIC_API_TOKEN" {
+			return "not-read-by-" + command // the placeholder itself is refused
+		}
+		return ""
+	}, Stderr: env.Stderr}, flags)
+	if err != nil {
+		return clientLaunchResult{}, err
+	}
+	if cfg.Transport != "stdio" {
+		return clientLaunchResult{}, usageError("%s writes an entry for clients that start the server themselves (stdio); for a running --transport %s server, point the client at its URL instead, e.g. claude mcp add --transport %s atomic http://127.0.0.1:8080/mcp", command, cfg.Transport, cfg.Transport)
+	}
+	return clientLaunchResult{
+		Launch:     install.Launch{Command: env.Executable, Args: flags, Env: map[string]string{}},
+		cfg:        cfg,
+		needsToken: !cfg.Sandbox && !hasFlag(flags, "api-token-file"),
+	}, nil
+}
+
+// warnGoRun warns when this binary is go run's temporary build, which an
+// entry must not point at.
+func warnGoRun(env Env) {
+	if isGoRunBuild(env.Executable) {
+		fmt.Fprintf(env.Stderr, "warning: %s is a temporary build by go run and vanishes when it exits, so the client could not start it: build a lasting binary with make build (bin/atomic-mcp) or go install, and run this from that\n", env.Executable)
+	}
 }
 
 // absolutePaths rewrites the values of path flags as absolute paths.
@@ -149,54 +165,22 @@ func hasFlag(flags []string, name string) bool {
 	return false
 }
 
-// stdioServer is one server entry in the JSON the clients read; fields in
-// the order people expect to read them.
-type stdioServer struct {
-	Type    string            `json:"type,omitempty"`
-	Command string            `json:"command"`
-	Args    []string          `json:"args,omitempty"`
-	Env     map[string]string `json:"env,omitempty"`
-}
-
-func (l launch) server(typ string) stdioServer {
-	return stdioServer{Type: typ, Command: l.Command, Args: l.Args, Env: l.Env}
-}
-
-// renderMCPServers prints the {"mcpServers": {...}} file Claude Desktop and
-// Cursor share.
-func renderMCPServers(where string) func(launch) ([]byte, string, error) {
-	return func(l launch) ([]byte, string, error) {
-		out, err := indentJSON(map[string]any{"mcpServers": map[string]stdioServer{serverName: l.server("")}})
-		return out, where, err
+// renderServers prints the client's whole file: its servers object with
+// the one entry, and the inputs the entry refers to.
+func renderServers(c *install.Client, l install.Launch) ([]byte, error) {
+	entry, inputs := c.Entry(l, TokenPlaceholder)
+	doc := map[string]any{c.ServersKey: map[string]install.Server{install.ServerName: entry}}
+	if len(inputs) > 0 {
+		doc["inputs"] = inputs
 	}
-}
-
-// renderVSCode prints .vscode/mcp.json. VS Code asks for the token itself,
-// once, and keeps it in its secret storage, so the file can be committed.
-func renderVSCode(l launch) ([]byte, string, error) {
-	type input struct {
-		Type        string `json:"type"`
-		ID          string `json:"id"`
-		Description string `json:"description"`
-		Password    bool   `json:"password"`
-	}
-	var inputs []input
-	if _, ok := l.Env["ATOMIC_API_TOKEN"]; ok {
-		inputs = append(inputs, input{Type: "promptString", ID: "atomic-api-token", Description: "Atomic API token (Atomic portal: Account Settings > General Settings > Profile Settings)", Password: true})
-		l.Env = map[string]string{"ATOMIC_API_TOKEN": "${input:atomic-api-token}"}
-	}
-	out, err := indentJSON(struct {
-		Inputs  []input                `json:"inputs,omitempty"`
-		Servers map[string]stdioServer `json:"servers"`
-	}{inputs, map[string]stdioServer{serverName: l.server("stdio")}})
-	return out, "Save it as .vscode/mcp.json in the workspace (or add it with MCP: Open User Configuration), merging with any servers already there. VS Code asks for the token on first start and stores it securely.", err
+	return indentJSON(doc)
 }
 
 // renderClaudeCode prints the `claude mcp add` command, and the same entry
 // for `claude mcp add-json`.
-func renderClaudeCode(l launch) ([]byte, string, error) {
+func renderClaudeCode(c *install.Client, l install.Launch) ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString("claude mcp add " + serverName)
+	b.WriteString("claude mcp add " + install.ServerName)
 	for _, k := range slices.Sorted(maps.Keys(l.Env)) {
 		b.WriteString(" --env " + shellQuote(k+"="+l.Env[k]))
 	}
@@ -204,14 +188,15 @@ func renderClaudeCode(l launch) ([]byte, string, error) {
 	for _, a := range l.Args {
 		b.WriteString(" " + shellQuote(a))
 	}
+	entry, _ := c.Entry(l, TokenPlaceholder)
 	var raw bytes.Buffer
 	enc := json.NewEncoder(&raw)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(l.server("stdio")); err != nil {
-		return nil, "", err
+	if err := enc.Encode(entry); err != nil {
+		return nil, err
 	}
-	fmt.Fprintf(&b, "\n# or, the same entry as JSON:\nclaude mcp add-json %s %s\n", serverName, shellQuote(strings.TrimSpace(raw.String())))
-	return b.Bytes(), "Run one of these commands; add --scope user after `add` (or `add-json`) to use the server in every project.", nil
+	fmt.Fprintf(&b, "\n# or, the same entry as JSON:\nclaude mcp add-json %s %s\n", install.ServerName, shellQuote(strings.TrimSpace(raw.String())))
+	return b.Bytes(), nil
 }
 
 func indentJSON(v any) ([]byte, error) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
+	"github.com/atomtelecom/atomic-mcp/internal/config"
 )
 
 // maxClockSkew is how far this machine's clock may be from the API's
@@ -57,7 +58,12 @@ func runDoctor(ctx context.Context, env Env, args []string) error {
 	}()
 
 	cfg, err := parseConfig(Env{Getenv: env.Getenv, Stderr: io.Discard}, flags)
-	if err != nil {
+	var tokenErr *config.TokenError
+	switch {
+	case errors.As(err, &tokenErr):
+		r.problem("token", tokenErr.Source+" "+tokenErr.Cause, tokenErr.Fix)
+		return doctorVerdict(r)
+	case err != nil:
 		r.problem("configuration", err.Error(), "correct the setting it names (atomic-mcp --help lists them all)")
 		return doctorVerdict(r)
 	}

@@ -75,9 +75,15 @@ var Transports = []string{"stdio", "sse", "http"}
 
 // Error is a setting that stops start-up. Its text is one line naming the
 // setting and the fix.
-type Error struct{ msg string }
+type Error struct {
+	msg string
+	err error // the typed cause, if any (e.g. a *TokenError)
+}
 
 func (e *Error) Error() string { return e.msg }
+
+// Unwrap returns the typed cause, for errors.As.
+func (e *Error) Unwrap() error { return e.err }
 
 func errorf(format string, args ...any) error { return &Error{msg: fmt.Sprintf(format, args...)} }
 
@@ -287,39 +293,6 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	}
 	cfg.APIToken = atomicapi.NewToken(raw)
 	return cfg, nil
-}
-
-// TokenPlaceholder is what `atomic-mcp config` writes where the token goes.
-const TokenPlaceholder = "paste-your-atomic-api-token-here"
-
-// CheckToken refuses a token (already trimmed) that cannot be one, naming
-// its source, the cause and the fix. Start-up and doctor both use it, so a
-// value a client mangled is caught before anything reaches the API.
-func CheckToken(raw, source string) error {
-	switch {
-	case raw == "" && strings.HasPrefix(source, "--"):
-		return errorf("%s is empty: %s", source, tokenHelp)
-	case raw == "":
-		return errorf("%s is not set: %s", source, tokenHelp)
-	case raw == TokenPlaceholder:
-		return errorf("%s is still the placeholder %q that atomic-mcp config prints: replace it with your token; %s", source, TokenPlaceholder, tokenHelp)
-	case strings.HasPrefix(raw, "__encrypted__:"):
-		return errorf("%s holds an encrypted value (__encrypted__:…), not the token: the client passed its stored ciphertext (a known Claude Desktop bug on Windows, anthropics/claude-code#78296); set the token in the client's configuration as plain text, or use --api-token-file", source)
-	case strings.Contains(raw, "${"):
-		return errorf("%s holds an unsubstituted variable (%s): the client did not replace ${…} (a known bundle bug, mcpb#251); put the token itself in the client's configuration, or use --api-token-file", source, unsubstituted(raw))
-	case strings.ContainsAny(raw, " \t\r\n"):
-		return errorf("%s contains whitespace: it must be the token alone, exactly as the Atomic portal shows it", source)
-	}
-	return nil
-}
-
-// unsubstituted returns the first ${…} in s, which names no secret.
-func unsubstituted(s string) string {
-	i := strings.Index(s, "${")
-	if j := strings.IndexByte(s[i:], '}'); j >= 0 {
-		return s[i : i+j+1]
-	}
-	return "${"
 }
 
 // setting is one value read from its flag or, failing that, its variable.

@@ -22,7 +22,7 @@ func TestSubcommands(t *testing.T) {
 		{"call prints the structured result", []string{"call", "list_service_plans", "--sandbox"}, 0, `"plan_name": "Acme Plan"`, "", true},
 		{"a tool's error result exits 1", []string{"call", "delete_customer", `{"customer_id":999}`, "--sandbox"}, 1, "", "no customer has customer_id 999", false},
 		{"a misused subcommand exits 2", []string{"call", "no_such_tool", "--sandbox"}, 2, "", `no tool "no_such_tool"`, false},
-		{"doctor's problems exit 1", []string{"doctor"}, 1, "problem: configuration", "", false},
+		{"doctor's problems exit 1", []string{"doctor"}, 1, "problem: token: ATOMIC_API_TOKEN is not set", "", false},
 		{"flags before a subcommand are the server's", []string{"--sandbox", "doctor"}, 2, "", `unexpected argument "doctor"`, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
