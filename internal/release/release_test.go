@@ -472,4 +472,3 @@ func readZip(t *testing.T, f *zip.File) []byte {
 	}
 	return b
 }
-

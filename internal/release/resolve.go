@@ -70,4 +70,3 @@ func (r Resolved) Environ() []string {
 	}
 	return env
 }
-
