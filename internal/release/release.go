@@ -228,15 +228,11 @@ func writeSums(out string, artifacts []Artifact, serverJSON []byte) error {
 	return os.WriteFile(filepath.Join(out, "SHA256SUMS"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
-// marshal is indented JSON without HTML escaping (the manifest holds < and >
-// in descriptions), ending in a newline.
+// marshal is indented JSON ending in a newline.
 func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return append(b, '\n'), nil
 }
