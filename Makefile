@@ -1,10 +1,15 @@
 # atomic-mcp: `make run` serves the sandbox; `make test` is the test suite.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+DATE    := $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+BUILDINFO := github.com/atomtelecom/atomic-mcp/internal/buildinfo
+LDFLAGS := -s -w -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -X $(BUILDINFO).date=$(DATE)
 BIN     := bin/atomic-mcp
 FUZZTIME ?= 30s
+# DIST_PLATFORMS narrows make dist, e.g. linux/amd64,windows/amd64 (default: all six).
+DIST_PLATFORMS ?=
 
-.PHONY: help build run test lint bench fuzz golden conformance screenshots clean
+.PHONY: help build run test lint bench fuzz golden conformance dist mcpb screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +47,15 @@ conformance: build ## run the official MCP conformance suite against the sandbox
 	npm ci --prefix .ci/conformance --no-audit --no-fund --loglevel=error
 	.ci/conformance/run $(BIN)
 
+dist: ## release archives, MCP Bundles (.mcpb), server.json and SHA256SUMS in dist/, version from the latest git tag
+	rm -rf dist
+	DIST_PLATFORMS='$(DIST_PLATFORMS)' go run ./internal/release/cmd/dist -out dist
+	cd dist && sha256sum --check --quiet SHA256SUMS
+
+mcpb: ## check every bundle in dist/ with the official mcpb CLI: unpack, validate, info (run make dist first; needs npm)
+	npm ci --prefix .ci/mcpb --no-audit --no-fund --loglevel=error
+	.ci/mcpb/run dist
+
 golden: ## rewrite the tool-schema golden files and the README tool reference after a deliberate change
 	go test ./tools -run 'TestGolden|TestReadmeToolReference' -update
 
@@ -49,4 +63,4 @@ screenshots: ## retake internal/approval/page.png, the README's picture of the a
 	go test ./internal/approval -run '^TestPageScreenshot$$' -count=1 -screenshot page.png
 
 clean: ## remove build output
-	rm -rf bin
+	rm -rf bin dist

@@ -14,19 +14,16 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/atomtelecom/atomic-mcp/internal/app"
 	"github.com/atomtelecom/atomic-mcp/internal/approval"
+	"github.com/atomtelecom/atomic-mcp/internal/buildinfo"
 	"github.com/atomtelecom/atomic-mcp/internal/cli"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/logging"
 	"github.com/atomtelecom/atomic-mcp/internal/server"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -63,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	if cfg.ShowVersion {
-		fmt.Fprintln(stdout, "atomic-mcp", buildVersion())
+		fmt.Fprintln(stdout, buildinfo.Read())
 		return nil
 	}
 	logger := logging.New(stderr, logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat, NoColor: getenv("NO_COLOR") != ""})
@@ -110,15 +107,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	})
 }
 
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
-	}
-	return "dev"
-}
+// buildVersion is the version reported to clients and in logs.
+func buildVersion() string { return buildinfo.Read().Version }
 
 // executable is this binary's absolute path: clients that start the server
 // do not inherit the shell's PATH.

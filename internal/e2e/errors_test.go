@@ -295,8 +295,8 @@ func TestConfigErrors(t *testing.T) {
 		if code != 0 {
 			t.Errorf("--version exit code %d, want 0 (stderr %q)", code, stderr)
 		}
-		if !regexp.MustCompile(`^atomic-mcp \S+\n$`).MatchString(stdout) {
-			t.Errorf("--version printed %q, want \"atomic-mcp <version>\"", stdout)
+		if !regexp.MustCompile(`^atomic-mcp \S+ \(commit \S+(, modified)?, (built \S+|build date unknown)\)\n$`).MatchString(stdout) {
+			t.Errorf("--version printed %q, want \"atomic-mcp <version> (commit <commit>, built <date>)\"", stdout)
 		}
 	})
 }

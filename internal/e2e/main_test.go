@@ -199,6 +199,9 @@ type answer struct {
 // serverOpts configures startServer.
 type serverOpts struct {
 	combo
+	// command is the program to start (go-sdk client only); empty: the
+	// binary TestMain built.
+	command string
 	// args are the binary's flags.
 	args []string
 	// env replaces the default environment (a fresh sandbox as upstream).
@@ -376,7 +379,11 @@ func decodeResult(t *testing.T, raw json.RawMessage) toolResult {
 type goSDKSession struct{ cs *sdk.ClientSession }
 
 func connectGoSDK(ctx context.Context, ts *testServer, opts serverOpts, env []string) (session, error) {
-	cmd := exec.Command(binPath, opts.args...)
+	command := binPath
+	if opts.command != "" {
+		command = opts.command
+	}
+	cmd := exec.Command(command, opts.args...)
 	cmd.Env = procEnv(env)
 	cmd.Stderr = ts.stderr
 	copts := &sdk.ClientOptions{

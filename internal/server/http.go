@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -111,6 +112,15 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	}
 }
 
+// listenError names the fix for a listen address already taken: most often
+// a second `make run`, or another program on 8080.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen on %s: another program is already using this address; stop it, or choose another with --addr (or ATOMIC_MCP_ADDR), e.g. --addr 127.0.0.1:8081: %w", addr, err)
+	}
+	return fmt.Errorf("listen on %s: %w", addr, err)
+}
+
 // ServeHTTP serves s over HTTP until ctx ends, then stops accepting and
 // gives in-flight requests up to 10 seconds to finish.
 func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions) error {
@@ -119,7 +129,7 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions) error
 	handler, shutdownMCP := Handler(s, opts)
 	lis, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
+		return listenError(opts.Addr, err)
 	}
 	srv := &http.Server{
 		Handler:           calls.requests(handler),
