@@ -17,7 +17,7 @@ func TestServeMetricsAuth(t *testing.T) {
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "up 1\n") })
 	for _, tt := range []struct {
 		name, token, send string
-		want             int
+		want              int
 	}{
 		{"no token configured", "", "", http.StatusOK},
 		{"token missing", token, "", http.StatusUnauthorized},
