@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +16,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
+	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 	"github.com/atomtelecom/atomic-mcp/internal/telemetry"
 )
 
@@ -271,4 +275,56 @@ func spanNames(spans tracetest.SpanStubs) []string {
 		names = append(names, s.Name)
 	}
 	return names
+}
+
+// BenchmarkTracedCall: one small in-process tool call, without telemetry
+// and with every span exported (to memory), to see what tracing costs.
+func BenchmarkTracedCall(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "traced"
+		}
+		b.Run(name, func(b *testing.B) {
+			sb := sandbox.New(sandbox.Options{Token: apiToken})
+			hs := httptest.NewServer(sb)
+			b.Cleanup(hs.Close)
+			cfg := config.Config{APIURL: hs.URL, APIToken: atomicapi.NewToken(apiToken), PlansTTL: time.Minute}
+			var opts []Option
+			if on {
+				tel, err := telemetry.New(context.Background(), telemetry.Options{Version: "bench", Transport: "stdio", SpanExporter: tracetest.NewNoopExporter()})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+				opts = append(opts, WithTelemetry(tel))
+			}
+			a, err := New(context.Background(), cfg, "bench", slog.New(slog.DiscardHandler), opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(a.Close)
+			c, err := client.NewInProcessClient(a.Server)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := c.Start(ctx); err != nil {
+				b.Fatal(err)
+			}
+			var init mcp.InitializeRequest
+			init.Params.ProtocolVersion = mcp.ProtocolVersion20251125
+			if _, err := c.Initialize(ctx, init); err != nil {
+				b.Fatal(err)
+			}
+			var req mcp.CallToolRequest
+			req.Params.Name = "list_service_plans"
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.CallTool(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
