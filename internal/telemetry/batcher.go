@@ -42,7 +42,9 @@ type batcher struct {
 }
 
 func newBatcher(exp sdktrace.SpanExporter, getenv func(string) string) *batcher {
-	ms := func(name string, def int) time.Duration { return time.Duration(envInt(getenv, name, def)) * time.Millisecond }
+	ms := func(name string, def int) time.Duration {
+		return time.Duration(envInt(getenv, name, def)) * time.Millisecond
+	}
 	b := &batcher{
 		exp:      exp,
 		delay:    ms("OTEL_BSP_SCHEDULE_DELAY", 5000),
