@@ -23,6 +23,7 @@ import (
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/logging"
 	"github.com/atomtelecom/atomic-mcp/internal/server"
+	"github.com/atomtelecom/atomic-mcp/internal/telemetry"
 )
 
 func main() {
@@ -64,15 +65,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	}
 	logger := logging.New(stderr, logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat, NoColor: getenv("NO_COLOR") != ""})
+	tel, err := startTelemetry(ctx, cfg, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTelemetry(tel, logger)
+	if tel.Tracing() {
+		logger = slog.New(logging.WithTraceIDs(logger.Handler()))
+	}
 	// mcp-go also writes through the standard log package in places: make
 	// that the same handler, so --log-format json holds for every line.
 	slog.SetDefault(logger)
 
-	a, err := app.New(ctx, cfg, buildVersion(), logger)
+	a, err := app.New(ctx, cfg, buildVersion(), logger, app.WithTelemetry(tel))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if cfg.MetricsAddr != "" {
+		addr, err := server.ServeMetrics(ctx, server.MetricsOptions{Addr: cfg.MetricsAddr, AuthToken: cfg.AuthToken, Handler: tel.PrometheusHandler(), Logger: logger})
+		if err != nil {
+			return err
+		}
+		logger.Info("metrics served", "url", fmt.Sprintf("http://%s/metrics", addr), "auth", cfg.AuthToken != "")
+	}
 
 	if cfg.Transport == "stdio" {
 		logger.Info("atomic-mcp ready on stdio: an MCP client (Claude Desktop, MCP Inspector) must start this program and speak JSON-RPC on its stdin/stdout",
@@ -109,6 +125,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 // buildVersion is the version reported to clients and in logs.
 func buildVersion() string { return buildinfo.Read().Version }
+
+// startTelemetry sets up tracing and metrics as the OTEL_* variables and
+// --metrics-addr ask; with neither it is a no-op.
+func startTelemetry(ctx context.Context, cfg config.Config, getenv func(string) string, logger *slog.Logger) (*telemetry.Telemetry, error) {
+	tel, err := telemetry.New(ctx, telemetry.Options{Getenv: getenv, Version: buildVersion(), Prometheus: cfg.MetricsAddr != "", Transport: cfg.Transport, Logger: logger})
+	var setting *telemetry.SettingError
+	if errors.As(err, &setting) {
+		return nil, config.Invalid(setting.Variable, err)
+	}
+	return tel, err
+}
+
+// stopTelemetry sends what is still queued, for a few seconds at most.
+func stopTelemetry(tel *telemetry.Telemetry, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), telemetry.ShutdownGrace)
+	defer cancel()
+	if err := tel.Shutdown(ctx); err != nil {
+		logger.Warn("telemetry: could not send everything before exit", "cause", err)
+	}
+}
 
 // executable is this binary's absolute path: clients that start the server
 // do not inherit the shell's PATH.

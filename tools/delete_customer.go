@@ -396,7 +396,7 @@ func tokenRefusal(err error, c atomicapi.Customer) (short, long string) {
 		return "shared state store unavailable", fmt.Sprintf("delete_customer: nothing was deleted: the confirmation could not be checked, because the shared state store %s "+
 			"that keeps each approval single-use did not answer (%v). Try again with the same confirmation_token in a moment; if it persists, tell the server's operator.", storeErr.Store, err)
 	case errors.Is(err, confirm.ErrExpired):
-		short, why = "confirmation expired", "the confirmation_token has expired (tokens last 5 minutes)"
+		short, why = reasonExpired, "the confirmation_token has expired (tokens last 5 minutes)"
 	case errors.Is(err, confirm.ErrUsed):
 		short, why = "confirmation already used", "the confirmation_token was already used"
 	case errors.Is(err, confirm.ErrMismatch):

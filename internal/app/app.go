@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"os"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
 	"github.com/atomtelecom/atomic-mcp/internal/server"
 	"github.com/atomtelecom/atomic-mcp/internal/store"
+	"github.com/atomtelecom/atomic-mcp/internal/telemetry"
 	"github.com/atomtelecom/atomic-mcp/prompts"
 	"github.com/atomtelecom/atomic-mcp/tools"
 )
@@ -44,8 +46,21 @@ type App struct {
 	close []func()
 }
 
+// Option adjusts how New assembles the server.
+type Option func(*options)
+
+type options struct{ tel *telemetry.Telemetry }
+
+// WithTelemetry traces and measures the server with tel.
+func WithTelemetry(tel *telemetry.Telemetry) Option { return func(o *options) { o.tel = tel } }
+
 // New assembles the server described by cfg. Close releases what it started.
-func New(ctx context.Context, cfg config.Config, version string, logger *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg config.Config, version string, logger *slog.Logger, opts ...Option) (*App, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	tel := o.tel
 	a := &App{APIURL: cfg.APIURL}
 	if cfg.AuditLog != "" {
 		// Opened first, so that an unwritable trail stops start-up before
@@ -73,10 +88,16 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		return nil, err
 	}
 	a.close = append(a.close, func() { _ = shared.Close() })
+	shared = tel.Store(shared)
 	a.Store = shared
 
-	client, err := atomicapi.New(atomicapi.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger, RateLimit: cfg.RateLimit, RequestTimeout: cfg.APITimeout,
-		SharedLimit: sharedLimit(shared, a.APIURL, cfg.RateLimit)})
+	apiOpts := atomicapi.Options{BaseURL: a.APIURL, Token: token, Version: version, Logger: logger, RateLimit: cfg.RateLimit, RequestTimeout: cfg.APITimeout,
+		SharedLimit: sharedLimit(shared, a.APIURL, cfg.RateLimit)}
+	if tel.Enabled() {
+		apiOpts.HTTPClient = atomicapi.NewHTTPClient(tel.APITransport(atomicapi.NewTransport(os.Getenv)))
+		apiOpts.Observer = tel.Metrics()
+	}
+	client, err := atomicapi.New(apiOpts)
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("API client: %w", err)
@@ -106,6 +127,10 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 	if a.Audit != nil {
 		deps.Audit = a.Audit // never a typed nil: a nil Auditor means no trail
 	}
+	if tel.Enabled() {
+		deps.Audit = countConfirmations{next: deps.Audit, metrics: tel.Metrics()}
+		a.Approvals.OnEnded(browserEnded(tel.Metrics()))
+	}
 	a.Tools, err = tools.Select(deps, tools.Options{ReadOnly: cfg.ReadOnly, Only: cfg.Tools})
 	if err != nil {
 		a.Close()
@@ -122,6 +147,7 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		PromptCompletions:   prompts.Completions(promptDeps),
 		ResourceCompletions: resources.Completions(api),
 		Logger:              logger,
+		Instrument:          tel.Instrument,
 	})
 	return a, nil
 }

@@ -24,13 +24,13 @@ import (
 
 const apiToken = "app-test-token-QWERTY"
 
-func newApp(t *testing.T, cfg config.Config) (*App, *sandbox.Server) {
+func newApp(t *testing.T, cfg config.Config, opts ...Option) (*App, *sandbox.Server) {
 	t.Helper()
 	sb := sandbox.New(sandbox.Options{Token: apiToken})
 	hs := httptest.NewServer(sb)
 	t.Cleanup(hs.Close)
 	cfg.APIURL, cfg.APIToken = hs.URL, atomicapi.NewToken(apiToken)
-	a, err := New(context.Background(), cfg, "test", slog.New(slog.DiscardHandler))
+	a, err := New(context.Background(), cfg, "test", slog.New(slog.DiscardHandler), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

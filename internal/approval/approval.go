@@ -82,6 +82,9 @@ var (
 type Store struct {
 	ttl time.Duration
 	now func() time.Time
+	// ended, if set, is told when an approval is declined or expires
+	// (telemetry counts them); approvals are audited when they delete.
+	ended func(State)
 
 	mu      sync.Mutex
 	records map[string]*Record
@@ -131,6 +134,7 @@ func (s *Store) get(id string) (*Record, bool) {
 	r, ok := s.records[id]
 	if ok && r.State == Pending && !now.Before(r.Expires) {
 		r.State = Expired
+		s.notify(Expired)
 	}
 	return r, ok
 }
@@ -138,8 +142,26 @@ func (s *Store) get(id string) (*Record, bool) {
 func (s *Store) sweep(now time.Time) {
 	for id, r := range s.records {
 		if now.After(r.Expires.Add(keep)) {
+			if r.State == Pending {
+				s.notify(Expired) // expired with nobody asking
+			}
 			delete(s.records, id)
 		}
+	}
+}
+
+// OnEnded has f told of every approval that is declined or expires, once
+// each (an expiry when it is next noticed). f runs under the store's lock:
+// it must return at once and not call the store.
+func (s *Store) OnEnded(f func(State)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = f
+}
+
+func (s *Store) notify(st State) {
+	if s.ended != nil {
+		s.ended(st)
 	}
 }
 
@@ -159,6 +181,7 @@ func (s *Store) decide(ctx context.Context, id string, approve bool) (Record, bo
 	r.DecidedAt = s.now()
 	if !approve {
 		r.State = Declined
+		s.notify(Declined)
 		out := *r
 		s.mu.Unlock()
 		return out, true

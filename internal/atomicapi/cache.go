@@ -74,10 +74,10 @@ func NewCached(c *Client, opts CacheOptions) *Cached {
 	return &Cached{
 		client: c,
 		gens:   opts.Generations,
-		plans: newGroup(c, "list service plans", opts.PlansTTL, now, func(ctx context.Context, _ string) ([]ServicePlan, error) {
+		plans: newGroup(c, "list service plans", CachePlans, opts.PlansTTL, now, func(ctx context.Context, _ string) ([]ServicePlan, error) {
 			return c.ListServicePlans(ctx)
 		}),
-		customers: newGroup(c, "list customers", opts.CustomersTTL, now, c.ListCustomers),
+		customers: newGroup(c, "list customers", CacheCustomers, opts.CustomersTTL, now, c.ListCustomers),
 	}
 }
 
@@ -147,6 +147,7 @@ func (c *Cached) DeleteCustomer(ctx context.Context, id int64) (*Deletion, error
 type group[E any] struct {
 	client *Client
 	op     string
+	name   string // for Observer
 	ttl    time.Duration
 	now    func() time.Time
 	fetch  func(ctx context.Context, key string) ([]E, error)
@@ -174,8 +175,8 @@ type flight[E any] struct {
 	err     error
 }
 
-func newGroup[E any](c *Client, op string, ttl time.Duration, now func() time.Time, fetch func(context.Context, string) ([]E, error)) *group[E] {
-	return &group[E]{client: c, op: op, ttl: ttl, now: now, fetch: fetch, entries: map[string]entry[E]{}, flights: map[string]*flight[E]{}}
+func newGroup[E any](c *Client, op, name string, ttl time.Duration, now func() time.Time, fetch func(context.Context, string) ([]E, error)) *group[E] {
+	return &group[E]{client: c, op: op, name: name, ttl: ttl, now: now, fetch: fetch, entries: map[string]entry[E]{}, flights: map[string]*flight[E]{}}
 }
 
 func (g *group[E]) get(ctx context.Context, key string) ([]E, error) {
@@ -183,12 +184,15 @@ func (g *group[E]) get(ctx context.Context, key string) ([]E, error) {
 	if e, ok := g.entries[key]; ok {
 		if g.now().Before(e.expires) {
 			g.mu.Unlock()
+			g.client.observer.CacheLookup(ctx, g.name, CacheHit)
 			return e.val, nil
 		}
 		delete(g.entries, key)
 	}
 	f := g.flights[key]
+	result := CacheCoalesced
 	if f == nil {
+		result = CacheMiss
 		// The flight keeps the first caller's values (its Trace records the
 		// upstream requests) but not its cancellation or deadline; the
 		// client's CallDeadline still bounds it.
@@ -199,6 +203,7 @@ func (g *group[E]) get(ctx context.Context, key string) ([]E, error) {
 	}
 	f.waiters++
 	g.mu.Unlock()
+	g.client.observer.CacheLookup(ctx, g.name, result)
 
 	select {
 	case <-f.done:

@@ -85,6 +85,8 @@ type Options struct {
 	// limit paces them, so reads go on.
 	SharedLimit SharedLimiter
 	Logger      *slog.Logger
+	// Observer, if set, is told of rate-limit waits and cache reads.
+	Observer Observer
 }
 
 // Client calls the Atomic API. It is safe for concurrent use.
@@ -98,6 +100,7 @@ type Client struct {
 	limiter   *limiter // nil: no limit
 	shared    SharedLimiter
 	degraded  *atomic.Bool // the shared limit failed last time (a pointer: Client values get printed)
+	observer  Observer
 }
 
 // SharedLimiter is a rate budget shared between processes; internal/store
@@ -158,6 +161,10 @@ func New(opts Options) (*Client, error) {
 	if opts.RateLimit > 0 {
 		lim = newLimiter(opts.RateLimit, opts.RateBurst, time.Now)
 	}
+	var observer Observer = noObserver{}
+	if opts.Observer != nil {
+		observer = opts.Observer
+	}
 	version := opts.Version
 	if version == "" {
 		version = "dev"
@@ -172,6 +179,7 @@ func New(opts Options) (*Client, error) {
 		limiter:   lim,
 		shared:    opts.SharedLimit,
 		degraded:  new(atomic.Bool),
+		observer:  observer,
 	}, nil
 }
 
@@ -563,7 +571,10 @@ func (c *Client) waitTurn(ctx context.Context, op string) error {
 // do performs one HTTP attempt, after its turn, and maps failures onto
 // *Error.
 func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, payload []byte) ([]byte, int, error) {
-	if err := c.waitTurn(ctx, op); err != nil {
+	turn := time.Now()
+	err := c.waitTurn(ctx, op)
+	c.observeTurn(ctx, turn, err)
+	if err != nil {
 		return nil, 0, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)

@@ -64,6 +64,8 @@ type Config struct {
 	// Store is the shared state store's URL (internal/store); empty: the
 	// default of the command (memory for the server, file for call).
 	Store string
+	// MetricsAddr, when set, is where /metrics is served (internal/telemetry).
+	MetricsAddr string
 }
 
 // DefaultAddr keeps a fresh server off the network until someone decides
@@ -104,6 +106,7 @@ type flagValues struct {
 	only, rateLimit, plansTTL, apiTimeout, custTTL, auditLog                   *string
 	confirmMode, elicitationTimeout, publicURL                                 *string
 	storeURL                                                                   *string
+	metricsAddr                                                                *string
 	sandbox, readOnly, version, stateless                                      *bool
 }
 
@@ -135,6 +138,7 @@ func newFlags() (*flag.FlagSet, *flagValues) {
 		elicitationTimeout: fs.String("elicitation-timeout", "", "how long a delete waits for the client to answer its confirmation question before falling back to the confirmation token (env ATOMIC_MCP_ELICITATION_TIMEOUT; default 45s)"),
 		publicURL:          fs.String("public-url", "", "the URL at which people reach this server (sse, http), e.g. https://mcp.example.com; browser approval links start with it (env ATOMIC_MCP_PUBLIC_URL; default the listen address)"),
 		auditLog:           fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)"),
+		metricsAddr:        fs.String("metrics-addr", "", "serve Prometheus metrics at http://HOST:PORT/metrics, on any transport; off by default; an address off this machine needs ATOMIC_MCP_AUTH_TOKEN, sent as a bearer token (env ATOMIC_MCP_METRICS_ADDR)"),
 		storeURL:           fs.String("store", "", "shared state (spent confirmations, create leases, rate budget, cache invalidation): memory, file, file:///dir or redis[s]://[user:password@]host:port/db, one for every replica (env ATOMIC_MCP_STORE; default memory, and file for atomic-mcp call)"),
 	}
 }
@@ -271,6 +275,9 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		}
 	}
 	cfg.Store = pick(*f.storeURL, "ATOMIC_MCP_STORE", "")
+	if err := parseMetrics(&cfg, lookup("metrics-addr", *f.metricsAddr, "ATOMIC_MCP_METRICS_ADDR", getenv)); err != nil {
+		return Config{}, err
+	}
 
 	if cfg.ShowVersion || cfg.Sandbox {
 		return cfg, nil // the sandbox makes its own token

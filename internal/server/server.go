@@ -38,6 +38,9 @@ type Options struct {
 	PromptCompletions   server.PromptCompletionProvider
 	ResourceCompletions server.ResourceCompletionProvider
 	Logger              *slog.Logger
+	// Instrument, if set, adds tracing and metrics: it may register hooks
+	// and returns the options that install it (internal/telemetry).
+	Instrument func(*server.Hooks) []server.ServerOption
 }
 
 // New builds the MCP server. mcp-go's input and output schema validation
@@ -57,6 +60,9 @@ func New(opts Options) *server.MCPServer {
 		server.WithResourceCapabilities(false, false),
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithRecovery(),
+	}
+	if opts.Instrument != nil {
+		options = append(options, opts.Instrument(hooks)...)
 	}
 	if opts.PromptCompletions != nil {
 		options = append(options, server.WithCompletions(), server.WithPromptCompletionProvider(opts.PromptCompletions))
