@@ -64,6 +64,8 @@ type Config struct {
 	// Store is the shared state store's URL (internal/store); empty: the
 	// default of the command (memory for the server, file for call).
 	Store string
+	// Team are the settings of a shared server (internal/auth).
+	Team
 }
 
 // DefaultAddr keeps a fresh server off the network until someone decides
@@ -98,6 +100,7 @@ type flagValues struct {
 	only, rateLimit, plansTTL, apiTimeout, custTTL, auditLog                   *string
 	confirmMode, elicitationTimeout, publicURL                                 *string
 	storeURL                                                                   *string
+	oauthIssuer, oauthScopes, authKeys, rateLimitPerUser                       *string
 	sandbox, readOnly, version, stateless                                      *bool
 }
 
@@ -129,6 +132,10 @@ func newFlags() (*flag.FlagSet, *flagValues) {
 		elicitationTimeout: fs.String("elicitation-timeout", "", "how long a delete waits for the client to answer its confirmation question before falling back to the confirmation token (env ATOMIC_MCP_ELICITATION_TIMEOUT; default 45s)"),
 		publicURL:          fs.String("public-url", "", "the URL at which people reach this server (sse, http), e.g. https://mcp.example.com; browser approval links start with it (env ATOMIC_MCP_PUBLIC_URL; default the listen address)"),
 		auditLog:           fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)"),
+		oauthIssuer:        fs.String("oauth-issuer", "", "the organisation's OAuth/OpenID authorization server (sse, http): every request needs an access token it issued for --public-url (env ATOMIC_MCP_OAUTH_ISSUER)"),
+		oauthScopes:        fs.String("oauth-scopes", "", "the authorization server's names for the permissions, e.g. read=api://atomic/Customers.Read,write=...,delete=... (env ATOMIC_MCP_OAUTH_SCOPES; default read=customers:read,write=customers:write,delete=customers:delete)"),
+		authKeys:           fs.String("auth-keys", "", "a JSON file of per-person keys, [{\"name\", \"sha256\", \"scopes\"}], for a team without an identity provider (sse, http) (env ATOMIC_MCP_AUTH_KEYS)"),
+		rateLimitPerUser:   fs.String("rate-limit-per-user", "", "most tool calls per second for each signed-in person (sse, http), so one runaway agent cannot starve the rest; 0 is no limit (env ATOMIC_MCP_RATE_LIMIT_PER_USER; default 0)"),
 		storeURL:           fs.String("store", "", "shared state (spent confirmations, create leases, rate budget, cache invalidation): memory, file, file:///dir or redis[s]://[user:password@]host:port/db, one for every replica (env ATOMIC_MCP_STORE; default memory, and file for atomic-mcp call)"),
 	}
 }
@@ -257,6 +264,10 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	cfg.AuditLog = pick(*f.auditLog, "ATOMIC_MCP_AUDIT_LOG", "")
 	if err := parseConfirm(&cfg, lookup("confirm-mode", *f.confirmMode, "ATOMIC_MCP_CONFIRM_MODE", getenv),
 		lookup("elicitation-timeout", *f.elicitationTimeout, "ATOMIC_MCP_ELICITATION_TIMEOUT", getenv), lookup("public-url", *f.publicURL, "ATOMIC_MCP_PUBLIC_URL", getenv)); err != nil {
+		return Config{}, err
+	}
+	if err := parseTeam(&cfg, lookup("oauth-issuer", *f.oauthIssuer, "ATOMIC_MCP_OAUTH_ISSUER", getenv), lookup("oauth-scopes", *f.oauthScopes, "ATOMIC_MCP_OAUTH_SCOPES", getenv),
+		lookup("auth-keys", *f.authKeys, "ATOMIC_MCP_AUTH_KEYS", getenv), lookup("rate-limit-per-user", *f.rateLimitPerUser, "ATOMIC_MCP_RATE_LIMIT_PER_USER", getenv)); err != nil {
 		return Config{}, err
 	}
 	if u, perr := url.Parse(*f.storeURL); perr == nil && u.User != nil {
@@ -411,7 +422,7 @@ func parseNetwork(cfg *Config, set map[string]bool, addr, authFile, origins stri
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
-	host, port, err := net.SplitHostPort(cfg.Addr)
+	_, port, err := net.SplitHostPort(cfg.Addr)
 	if err != nil || port == "" {
 		return errorf("listen address %q is not HOST:PORT: use e.g. --addr 127.0.0.1:8080", cfg.Addr)
 	}
@@ -427,9 +438,6 @@ func parseNetwork(cfg *Config, set map[string]bool, addr, authFile, origins stri
 	cfg.AuthToken = strings.TrimSpace(cfg.AuthToken)
 	if cfg.AuthToken != "" && len(cfg.AuthToken) < 16 {
 		return errorf("ATOMIC_MCP_AUTH_TOKEN is too short (%d characters): use at least 16 random characters, e.g. from `openssl rand -hex 32`", len(cfg.AuthToken))
-	}
-	if cfg.AuthToken == "" && !isLoopback(host) {
-		return errorf("refusing to listen on %s without authentication: set ATOMIC_MCP_AUTH_TOKEN (or --auth-token-file), or listen on 127.0.0.1", cfg.Addr)
 	}
 
 	if list := pick(origins, "ATOMIC_MCP_ALLOWED_ORIGINS"); list != "" {
