@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/atomtelecom/atomic-mcp/internal/app"
@@ -98,7 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return server.ServeHTTP(ctx, a.Server, server.HTTPOptions{
 		Transport:      cfg.Transport,
 		Addr:           cfg.Addr,
-		AuthToken:      cfg.AuthToken,
+		Access:         a.Access,
 		AllowedOrigins: cfg.AllowedOrigins,
 		Stateless:      cfg.Stateless,
 		Version:        buildVersion(),
@@ -114,13 +115,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			}
 			endpoint := fmt.Sprintf("http://%s%s", addr, path)
 			connect := fmt.Sprintf("MCP Inspector (npx @modelcontextprotocol/inspector): transport %s, URL %s; Claude Code: claude mcp add --transport %s atomic %s", kind, endpoint, kind, endpoint)
-			if cfg.AuthToken != "" {
+			switch {
+			case cfg.OAuthIssuer != "":
+				connect += " (the client signs in with " + cfg.OAuthIssuer + ")"
+			case cfg.AuthKeys != nil:
+				connect += ` --header "Authorization: Bearer $YOUR_ATOMIC_MCP_KEY"`
+			case cfg.AuthToken != "":
 				connect += ` --header "Authorization: Bearer $ATOMIC_MCP_AUTH_TOKEN"`
 			}
 			logger.Info("atomic-mcp ready", "url", endpoint, "transport", cfg.Transport, "stateless", cfg.Stateless,
-				"auth", cfg.AuthToken != "", "version", buildVersion(), "tools", a.ToolNames(), "audit_log", cfg.AuditLog, "connect", connect)
+				"auth", authMode(cfg), "version", buildVersion(), "tools", a.ToolNames(), "audit_log", cfg.AuditLog, "connect", connect)
 		},
 	})
+}
+
+// authMode names how the network transports authenticate, for the
+// start-up line.
+func authMode(cfg config.Config) string {
+	var modes []string
+	if cfg.OAuthIssuer != "" {
+		modes = append(modes, "oauth")
+	}
+	if cfg.AuthKeys != nil {
+		modes = append(modes, fmt.Sprintf("keys (%d people)", cfg.AuthKeys.Len()))
+	}
+	if cfg.AuthToken != "" {
+		modes = append(modes, "shared token")
+	}
+	if len(modes) == 0 {
+		return "none"
+	}
+	return strings.Join(modes, ", ")
 }
 
 // buildVersion is the version reported to clients and in logs.

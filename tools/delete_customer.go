@@ -13,6 +13,7 @@ import (
 	"github.com/atomtelecom/atomic-mcp/internal/approval"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
+	"github.com/atomtelecom/atomic-mcp/internal/auth"
 	"github.com/atomtelecom/atomic-mcp/internal/calllog"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 	"github.com/atomtelecom/atomic-mcp/internal/store"
@@ -62,7 +63,7 @@ func deleteCustomer(d Deps) server.ServerTool {
 			return d.audited(ctx, entry, stop.result), nil
 		}
 		entry.CustomerName = customer.CustomerName
-		subject := confirm.Subject{CustomerID: customer.CustomerID, CustomerName: customer.CustomerName, AccountNumber: customer.AccountNumber}
+		subject := confirm.Subject{CustomerID: customer.CustomerID, CustomerName: customer.CustomerName, AccountNumber: customer.AccountNumber, Principal: auth.IDFrom(ctx)}
 
 		answer := server.ElicitationResponse(req.Params.InputResponses, elicitationID)
 		mode := d.mode()
@@ -83,7 +84,7 @@ func deleteCustomer(d Deps) server.ServerTool {
 				return d.audited(ctx, entry, mcp.NewToolResultError("delete_customer: nothing was deleted: this server confirms deletes in elicitation mode only, so a confirmation_token cannot approve one. Call delete_customer with only customer_id; the user is asked directly.")), nil
 			}
 			if err := d.Confirmer.Redeem(ctx, confirm.PurposeDeleteToken, in.ConfirmationToken, subject); err != nil {
-				short, long := tokenRefusal(err, customer)
+				short, long := tokenRefusal(ctx, err, customer)
 				entry.Outcome, entry.Confirmation, entry.Reason = audit.Refused, audit.ViaToken, short
 				return d.audited(ctx, entry, mcp.NewToolResultError(long)), nil
 			}
@@ -183,7 +184,7 @@ func askInBrowser(ctx context.Context, d Deps, c atomicapi.Customer) *mcp.CallTo
 	rec := d.Approvals.Create(approval.Card{
 		CustomerID: c.CustomerID, Name: c.CustomerName, AccountNumber: c.AccountNumber, Created: c.CreatedDate,
 		Address: strings.Join(nonEmpty(c.Addr1, c.Addr2, c.City, c.Region, c.Postcode, c.Country), ", "),
-	}, "", browserDelete(d, c))
+	}, auth.IDFrom(ctx), browserDelete(d, c))
 	link, err := d.Approvals.Link(rec.ID)
 	if err != nil {
 		entry.Outcome, entry.Reason = audit.Failed, "approval page unavailable"
@@ -226,6 +227,10 @@ func browserOutcome(ctx context.Context, d Deps, c atomicapi.Customer, id string
 	if err != nil {
 		entry.Reason = "unknown approval"
 		return d.audited(ctx, entry, mcp.NewToolResultError(fmt.Sprintf("delete_customer: nothing was deleted: confirmation_token is not an approval of customer_id %d from this server (approval links expire after 5 minutes). Call delete_customer with only customer_id to get a new approval link for the user.", c.CustomerID)))
+	}
+	if rec.Principal != auth.IDFrom(ctx) {
+		entry.Reason = "approval of another person"
+		return d.audited(ctx, entry, mcp.NewToolResultError(fmt.Sprintf("delete_customer: this approval link was requested by another person, not by you (%s); its outcome is theirs to learn. Call delete_customer with only customer_id to ask for an approval of your own.", whoami(ctx))))
 	}
 	out := DeleteCustomerOutput{Customer: c, ConfirmationToken: rec.ID, ExpiresAt: rec.Expires.UTC().Format(time.RFC3339)}
 	switch rec.State {
@@ -328,7 +333,7 @@ func finishElicitation(ctx context.Context, d Deps, c atomicapi.Customer, subjec
 		return d.audited(ctx, entry, mcp.NewToolResultError("delete_customer: the confirmation answer is incomplete; nothing was deleted. Call delete_customer again with only customer_id."))
 	}
 	if err := d.Confirmer.Redeem(ctx, confirm.PurposeDeleteElicitation, state, subject); err != nil {
-		short, long := tokenRefusal(err, c)
+		short, long := tokenRefusal(ctx, err, c)
 		entry.Outcome, entry.Reason = audit.Refused, short
 		return d.audited(ctx, entry, mcp.NewToolResultError(long))
 	}
@@ -385,7 +390,7 @@ func doDelete(ctx context.Context, d Deps, c atomicapi.Customer, via string) *mc
 
 // tokenRefusal explains a refused confirmation: briefly for the audit
 // trail, and in full, with the way forward, for the caller.
-func tokenRefusal(err error, c atomicapi.Customer) (short, long string) {
+func tokenRefusal(ctx context.Context, err error, c atomicapi.Customer) (short, long string) {
 	const again = "Call delete_customer with only customer_id to start over, and ask the user again."
 	var why string
 	var storeErr *store.Error
@@ -399,12 +404,22 @@ func tokenRefusal(err error, c atomicapi.Customer) (short, long string) {
 		short, why = reasonExpired, "the confirmation_token has expired (tokens last 5 minutes)"
 	case errors.Is(err, confirm.ErrUsed):
 		short, why = "confirmation already used", "the confirmation_token was already used"
+	case errors.Is(err, confirm.ErrOtherPrincipal):
+		short, why = "confirmation of another person", fmt.Sprintf("the confirmation_token is not valid for you: it was issued to another person, not to you (%s), and each person confirms their own deletes", whoami(ctx))
 	case errors.Is(err, confirm.ErrMismatch):
 		short, why = "confirmation for another customer", fmt.Sprintf("the confirmation_token was issued for a different customer than customer_id %d", c.CustomerID)
 	default:
 		short, why = "confirmation not valid", fmt.Sprintf("the confirmation_token is not valid for customer_id %d: it was issued for another customer, altered, issued by another server, or the customer changed since it was issued", c.CustomerID)
 	}
 	return short, fmt.Sprintf("delete_customer: nothing was deleted: %s. %s", why, again)
+}
+
+// whoami names the caller in a refusal.
+func whoami(ctx context.Context) string {
+	if p, ok := auth.From(ctx); ok {
+		return p.Display()
+	}
+	return "no sign-in"
 }
 
 // canElicit reports whether this request's client can answer a form

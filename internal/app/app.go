@@ -12,11 +12,13 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/atomtelecom/atomic-mcp/internal/approval"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
+	"github.com/atomtelecom/atomic-mcp/internal/auth"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 	"github.com/atomtelecom/atomic-mcp/internal/resources"
@@ -43,7 +45,10 @@ type App struct {
 	Approvals *approval.Service
 	// Store is the shared state store.
 	Store store.Store
-	close []func()
+	// Access decides who may call a network server; nil on stdio and on a
+	// loopback listener without authentication.
+	Access *auth.ResourceServer
+	close  []func()
 }
 
 // Option adjusts how New assembles the server.
@@ -136,6 +141,10 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		a.Close()
 		return nil, config.Invalid("--tools", err)
 	}
+	a.Access = auth.New(auth.Options{
+		Issuer: cfg.OAuthIssuer, PublicURL: cfg.PublicURL, Endpoints: Endpoints(cfg.Transport), Names: cfg.OAuthScopes,
+		Keys: cfg.AuthKeys, SharedToken: cfg.AuthToken, Tools: a.toolDefinitions(), PerUserRate: cfg.RateLimitPerUser, Logger: logger,
+	})
 	promptDeps := prompts.Deps{API: api, Tools: a.ToolNames()}
 	a.Server = server.New(server.Options{
 		Version: version,
@@ -146,6 +155,7 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		},
 		PromptCompletions:   prompts.Completions(promptDeps),
 		ResourceCompletions: resources.Completions(api),
+		Access:              a.Access,
 		Logger:              logger,
 		Instrument:          tel.Instrument,
 	})
@@ -171,6 +181,25 @@ func (a *App) ToolNames() []string {
 		names[i] = t.Tool.Name
 	}
 	return names
+}
+
+// Endpoints are the paths at which a transport serves MCP.
+func Endpoints(transport string) []string {
+	switch transport {
+	case "http":
+		return []string{"/mcp"}
+	case "sse":
+		return []string{"/sse"}
+	}
+	return nil
+}
+
+func (a *App) toolDefinitions() []mcp.Tool {
+	out := make([]mcp.Tool, len(a.Tools))
+	for i, t := range a.Tools {
+		out[i] = t.Tool
+	}
+	return out
 }
 
 // Close stops what New started, newest first.

@@ -16,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
+	"github.com/atomtelecom/atomic-mcp/internal/auth"
 )
 
 // Outcome is what became of an attempt.
@@ -72,9 +73,12 @@ type Entry struct {
 	// cli-yes.
 	Confirmation string `json:"confirmation,omitempty"`
 	// Reason says briefly why an attempt was refused, declined or failed.
-	Reason        string `json:"reason,omitempty"`
-	ClientName    string `json:"client_name,omitempty"`
-	ClientVersion string `json:"client_version,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Principal is who made the call: the OAuth subject (with client and
+	// name), the --auth-keys name, or the shared token; absent on stdio.
+	Principal     *auth.Principal `json:"principal,omitempty"`
+	ClientName    string          `json:"client_name,omitempty"`
+	ClientVersion string          `json:"client_version,omitempty"`
 	// UpstreamStatus is the HTTP status of the call's last Atomic API
 	// answer; 0 when none arrived.
 	UpstreamStatus int `json:"upstream_status"`
@@ -121,7 +125,7 @@ func Open(path string) (*Log, error) {
 }
 
 // Record appends e as one line. Fields the caller left empty are filled in
-// from ctx: the time, the MCP client's name and version, and the upstream
+// from ctx: the time, the principal, the MCP client's name and version, and the upstream
 // status of the call's trace. The line is synced to disk before Record
 // returns, so a result the caller sends afterwards is never ahead of the
 // trail.
@@ -132,6 +136,9 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 	e.Time = e.Time.UTC()
 	if e.ClientName == "" && e.ClientVersion == "" {
 		e.ClientName, e.ClientVersion = clientFrom(ctx)
+	}
+	if p, ok := auth.From(ctx); ok && e.Principal == nil {
+		e.Principal = &p
 	}
 	if e.UpstreamStatus == 0 {
 		if t := atomicapi.TraceFrom(ctx); t != nil {

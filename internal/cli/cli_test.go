@@ -21,6 +21,7 @@ import (
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/sandbox"
+	"github.com/atomtelecom/atomic-mcp/internal/testoidc"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/ from the current output")
@@ -320,6 +321,18 @@ func TestDoctor(t *testing.T) {
 		}, nil, false, []string{"problem: audit log:", "ok: token"}},
 		{"sandbox", func(t *testing.T) map[string]string { return nil }, []string{"--sandbox"}, true,
 			[]string{"ok: configuration: sandbox mode", "note: Atomic API: not checked in sandbox mode", "verdict: all good"}},
+		{"OAuth issuer reachable", func(t *testing.T) map[string]string {
+			return map[string]string{"ATOMIC_MCP_OAUTH_ISSUER": testoidc.Start(t).Issuer}
+		}, []string{"--sandbox", "--transport", "http", "--public-url", "https://mcp.example.com/"}, true,
+			[]string{"ok: OAuth audience: tokens must be issued for https://mcp.example.com or https://mcp.example.com/mcp", "ok: OAuth issuer: http://127.0.0.1:", "answers discovery; keys at http://127.0.0.1:", "ok: OAuth keys: fetched 1 signing key(s); scopes customers:read, customers:write, customers:delete", "verdict: all good"}},
+		{"OAuth issuer unreachable", func(t *testing.T) map[string]string {
+			return map[string]string{"ATOMIC_MCP_OAUTH_ISSUER": closedPort(t)}
+		}, []string{"--sandbox", "--transport", "http", "--public-url", "https://mcp.example.com"}, false,
+			[]string{"ok: OAuth audience", "problem: OAuth issuer: authorization server unavailable: discovery at http://127.0.0.1:", "fix: check --oauth-issuer"}},
+		{"OAuth issuer without an audience", func(t *testing.T) map[string]string {
+			return map[string]string{"ATOMIC_MCP_OAUTH_ISSUER": "https://login.example.com"}
+		}, []string{"--sandbox", "--transport", "http"}, false,
+			[]string{"problem: configuration: ATOMIC_MCP_OAUTH_ISSUER=\"https://login.example.com\" needs --public-url"}},
 		{"proxy noted and checked", func(t *testing.T) map[string]string {
 			return map[string]string{"ATOMIC_API_URL": "https://api.example.com", "ATOMIC_API_TOKEN": realToken, "HTTPS_PROXY": closedPort(t)}
 		}, nil, false, []string{"note: proxy: requests to api.example.com go through the proxy 127.0.0.1:", "(from HTTPS_PROXY)", "problem: connection", "(the proxy)", "fix: check HTTPS_PROXY"}},

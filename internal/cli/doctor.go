@@ -87,6 +87,7 @@ func runDoctor(ctx context.Context, env Env, args []string) error {
 			_ = l.Close()
 		}
 	}
+	checkTeam(ctx, r, cfg)
 	if cfg.Sandbox {
 		r.note("Atomic API", "not checked in sandbox mode; run atomic-mcp doctor without --sandbox to check the real API and token")
 		return doctorVerdict(r)

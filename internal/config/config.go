@@ -66,6 +66,8 @@ type Config struct {
 	Store string
 	// MetricsAddr, when set, is where /metrics is served (internal/telemetry).
 	MetricsAddr string
+	// Team are the settings of a shared server (internal/auth).
+	Team
 }
 
 // DefaultAddr keeps a fresh server off the network until someone decides
@@ -107,6 +109,7 @@ type flagValues struct {
 	confirmMode, elicitationTimeout, publicURL                                 *string
 	storeURL                                                                   *string
 	metricsAddr                                                                *string
+	oauthIssuer, oauthScopes, authKeys, rateLimitPerUser                       *string
 	sandbox, readOnly, version, stateless                                      *bool
 }
 
@@ -139,6 +142,10 @@ func newFlags() (*flag.FlagSet, *flagValues) {
 		publicURL:          fs.String("public-url", "", "the URL at which people reach this server (sse, http), e.g. https://mcp.example.com; browser approval links start with it (env ATOMIC_MCP_PUBLIC_URL; default the listen address)"),
 		auditLog:           fs.String("audit-log", "", "append every create and delete attempt to this file, one JSON line each, mode 0600 (env ATOMIC_MCP_AUDIT_LOG; default off)"),
 		metricsAddr:        fs.String("metrics-addr", "", "serve Prometheus metrics at http://HOST:PORT/metrics, on any transport; off by default; an address off this machine needs ATOMIC_MCP_AUTH_TOKEN, sent as a bearer token (env ATOMIC_MCP_METRICS_ADDR)"),
+		oauthIssuer:        fs.String("oauth-issuer", "", "the organisation's OAuth/OpenID authorization server (sse, http): every request needs an access token it issued for --public-url (env ATOMIC_MCP_OAUTH_ISSUER)"),
+		oauthScopes:        fs.String("oauth-scopes", "", "the authorization server's names for the permissions, e.g. read=api://atomic/Customers.Read,write=...,delete=... (env ATOMIC_MCP_OAUTH_SCOPES; default read=customers:read,write=customers:write,delete=customers:delete)"),
+		authKeys:           fs.String("auth-keys", "", "a JSON file of per-person keys, [{\"name\", \"sha256\", \"scopes\"}], for a team without an identity provider (sse, http) (env ATOMIC_MCP_AUTH_KEYS)"),
+		rateLimitPerUser:   fs.String("rate-limit-per-user", "", "most tool calls per second for each signed-in person (sse, http), so one runaway agent cannot starve the rest; 0 is no limit (env ATOMIC_MCP_RATE_LIMIT_PER_USER; default 0)"),
 		storeURL:           fs.String("store", "", "shared state (spent confirmations, create leases, rate budget, cache invalidation): memory, file, file:///dir or redis[s]://[user:password@]host:port/db, one for every replica (env ATOMIC_MCP_STORE; default memory, and file for atomic-mcp call)"),
 	}
 }
@@ -269,6 +276,10 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		lookup("elicitation-timeout", *f.elicitationTimeout, "ATOMIC_MCP_ELICITATION_TIMEOUT", getenv), lookup("public-url", *f.publicURL, "ATOMIC_MCP_PUBLIC_URL", getenv)); err != nil {
 		return Config{}, err
 	}
+	if err := parseTeam(&cfg, lookup("oauth-issuer", *f.oauthIssuer, "ATOMIC_MCP_OAUTH_ISSUER", getenv), lookup("oauth-scopes", *f.oauthScopes, "ATOMIC_MCP_OAUTH_SCOPES", getenv),
+		lookup("auth-keys", *f.authKeys, "ATOMIC_MCP_AUTH_KEYS", getenv), lookup("rate-limit-per-user", *f.rateLimitPerUser, "ATOMIC_MCP_RATE_LIMIT_PER_USER", getenv)); err != nil {
+		return Config{}, err
+	}
 	if u, perr := url.Parse(*f.storeURL); perr == nil && u.User != nil {
 		if _, hasPassword := u.User.Password(); hasPassword {
 			return Config{}, errorf("--store with a password is not accepted: the command line is visible to every local user; set ATOMIC_MCP_STORE instead")
@@ -391,7 +402,7 @@ func parseNetwork(cfg *Config, set map[string]bool, addr, authFile, origins stri
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
-	host, port, err := net.SplitHostPort(cfg.Addr)
+	_, port, err := net.SplitHostPort(cfg.Addr)
 	if err != nil || port == "" {
 		return errorf("listen address %q is not HOST:PORT: use e.g. --addr 127.0.0.1:8080", cfg.Addr)
 	}
@@ -407,9 +418,6 @@ func parseNetwork(cfg *Config, set map[string]bool, addr, authFile, origins stri
 	cfg.AuthToken = strings.TrimSpace(cfg.AuthToken)
 	if cfg.AuthToken != "" && len(cfg.AuthToken) < 16 {
 		return errorf("ATOMIC_MCP_AUTH_TOKEN is too short (%d characters): use at least 16 random characters, e.g. from `openssl rand -hex 32`", len(cfg.AuthToken))
-	}
-	if cfg.AuthToken == "" && !isLoopback(host) {
-		return errorf("refusing to listen on %s without authentication: set ATOMIC_MCP_AUTH_TOKEN (or --auth-token-file), or listen on 127.0.0.1", cfg.Addr)
 	}
 
 	if list := pick(origins, "ATOMIC_MCP_ALLOWED_ORIGINS"); list != "" {

@@ -40,6 +40,10 @@ type Subject struct {
 	CustomerID    int64
 	CustomerName  string
 	AccountNumber string
+	// Principal is who was asked (auth.Principal's ID); "" where the
+	// server has no principals (stdio, the CLI). A token minted for one
+	// person is refused for another.
+	Principal string
 }
 
 // Reasons a token is refused; callers branch on them with errors.Is.
@@ -49,6 +53,10 @@ var (
 	ErrMismatch  = errors.New("confirmation token was issued for another customer")
 	ErrExpired   = errors.New("confirmation token has expired")
 	ErrUsed      = errors.New("confirmation token has already been used")
+	// ErrOtherPrincipal: the token was issued to another person. It is an
+	// ErrInvalid too, so that callers that know no principals refuse it
+	// alike.
+	ErrOtherPrincipal = fmt.Errorf("%w: it was issued to another person", ErrInvalid)
 )
 
 // Confirmer mints and redeems tokens. Safe for concurrent use.
@@ -69,8 +77,13 @@ type Spent interface {
 }
 
 const (
-	nonceLen   = 12
-	payloadLen = 8 + 8 + nonceLen // id, expiry (unix seconds), nonce
+	nonceLen = 12
+	tagLen   = 4
+	// id, expiry (unix seconds), principal tag, nonce. The tag only tells
+	// "issued to someone else" from "altered": the signature, which covers
+	// the principal itself, is what refuses both.
+	payloadLen = 8 + 8 + tagLen + nonceLen
+	nonceAt    = 8 + 8 + tagLen
 	version    = "v1"
 )
 
@@ -106,7 +119,8 @@ func (c *Confirmer) Issue(purpose Purpose, s Subject) (string, time.Time) {
 	var payload [payloadLen]byte
 	binary.BigEndian.PutUint64(payload[0:8], uint64(s.CustomerID))
 	binary.BigEndian.PutUint64(payload[8:16], uint64(expires.Unix()))
-	if _, err := rand.Read(payload[16:]); err != nil {
+	copy(payload[16:nonceAt], tag(s.Principal))
+	if _, err := rand.Read(payload[nonceAt:]); err != nil {
 		panic("confirm: crypto/rand failed: " + err.Error()) // never happens on supported platforms
 	}
 	enc := base64.RawURLEncoding
@@ -125,6 +139,9 @@ func (c *Confirmer) Redeem(ctx context.Context, purpose Purpose, token string, s
 	}
 	// Nothing in the payload is trusted before the signature checks out.
 	if !hmac.Equal(sig, c.sign(purpose, payload[:], s)) {
+		if !hmac.Equal(payload[16:nonceAt], tag(s.Principal)) {
+			return ErrOtherPrincipal
+		}
 		return ErrInvalid
 	}
 	if id := int64(binary.BigEndian.Uint64(payload[0:8])); id != s.CustomerID {
@@ -135,7 +152,7 @@ func (c *Confirmer) Redeem(ctx context.Context, purpose Purpose, token string, s
 	if !now.Before(expires) {
 		return ErrExpired
 	}
-	first, err := c.spent.Spend(ctx, string(purpose)+":"+hex.EncodeToString(payload[16:]), expires)
+	first, err := c.spent.Spend(ctx, string(purpose)+":"+hex.EncodeToString(payload[nonceAt:]), expires)
 	if err != nil {
 		return fmt.Errorf("confirmation token could not be checked: %w", err)
 	}
@@ -149,13 +166,21 @@ func (c *Confirmer) sign(purpose Purpose, payload []byte, s Subject) []byte {
 	mac := hmac.New(sha256.New, c.key)
 	// Length-prefix every variable field so that no two subjects can be
 	// made to produce the same byte stream.
-	for _, field := range []string{string(purpose), string(payload), s.CustomerName, s.AccountNumber} {
+	for _, field := range []string{string(purpose), string(payload), s.CustomerName, s.AccountNumber, s.Principal} {
 		var n [4]byte
 		binary.BigEndian.PutUint32(n[:], uint32(len(field)))
 		mac.Write(n[:])
 		mac.Write([]byte(field))
 	}
 	return mac.Sum(nil)
+}
+
+// tag names a principal in a token in 4 bytes of a hash, too few to tell
+// who it is. It is not keyed, so that a token from another server (another
+// secret) is still told apart from one for another person.
+func tag(principal string) []byte {
+	sum := sha256.Sum256([]byte("atomic-mcp principal\x00" + principal))
+	return sum[:tagLen]
 }
 
 func parse(token string) ([payloadLen]byte, []byte, error) {

@@ -826,7 +826,7 @@ func tokenParts(t *testing.T, token string) (payload []byte, sig string) {
 		t.Fatalf("token %q is not version.payload.signature", token)
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil || len(payload) != 28 {
+	if err != nil || len(payload) != 32 {
 		t.Fatalf("token payload %q: %v (%d bytes)", parts[1], err, len(payload))
 	}
 	return payload, parts[2]
@@ -880,7 +880,7 @@ func TestForgedConfirmations(t *testing.T) {
 	forOther := append([]byte(nil), payload...)
 	binary.BigEndian.PutUint64(forOther[0:8], 7)
 	otherNonce := append([]byte(nil), payload...)
-	otherNonce[27] ^= 0x01
+	otherNonce[31] ^= 0x01
 
 	for _, tc := range []struct {
 		name  string

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/atomtelecom/atomic-mcp/internal/auth"
 )
 
 // HTTPOptions configures ServeHTTP.
@@ -25,8 +26,12 @@ type HTTPOptions struct {
 	// (streamable HTTP at /mcp).
 	Transport string
 	Addr      string
-	// AuthToken, when set, is required as "Authorization: Bearer <token>"
-	// on every MCP endpoint.
+	// Access decides who may call the MCP endpoints (internal/auth); nil
+	// with an AuthToken means that one shared token, nil without one that
+	// everyone may (a loopback listener).
+	Access *auth.ResourceServer
+	// AuthToken, when set and Access is nil, is required as
+	// "Authorization: Bearer <token>" on every MCP endpoint.
 	AuthToken string
 	// AllowedOrigins are the exact origins (scheme://host[:port]) a browser
 	// may call from; nil means the loopback default.
@@ -172,10 +177,16 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, opts HTTPOptions) error
 	return nil
 }
 
-// Handler builds the HTTP handler: /healthz, plus the MCP endpoints of the
-// chosen transport behind the origin check, bearer auth and a body cap —
-// in that order, so a foreign origin is refused before anything else runs.
+// Handler builds the HTTP handler: /healthz, the OAuth metadata, plus the
+// MCP endpoints of the chosen transport behind the origin check, bearer
+// auth, a body cap and the scope check — in that order, so a foreign origin
+// is refused before anything else runs, and nothing of an unauthenticated
+// request's body is read.
 func Handler(s *server.MCPServer, opts HTTPOptions) (http.Handler, func(context.Context)) {
+	access := opts.Access
+	if access == nil && opts.AuthToken != "" {
+		access = auth.New(auth.Options{SharedToken: opts.AuthToken, Logger: opts.Logger})
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -185,9 +196,17 @@ func Handler(s *server.MCPServer, opts HTTPOptions) (http.Handler, func(context.
 	for prefix, h := range opts.Pages {
 		mux.Handle(prefix, limitBody(h))
 	}
-	guard := func(h http.Handler) http.Handler {
-		return checkOrigin(opts.AllowedOrigins, requireBearer(opts.AuthToken, limitBody(h)))
+	endpoint := "/mcp"
+	if opts.Transport == "sse" {
+		endpoint = "/sse"
 	}
+	if access != nil {
+		for path, h := range access.Metadata() {
+			mux.Handle("GET "+path, h)
+			mux.Handle("OPTIONS "+path, h)
+		}
+	}
+	guard := func(h http.Handler) http.Handler { return guarded(opts.AllowedOrigins, access, endpoint, h) }
 	var shutdown func(context.Context)
 	switch opts.Transport {
 	case "sse":
@@ -226,6 +245,15 @@ func Handler(s *server.MCPServer, opts HTTPOptions) (http.Handler, func(context.
 	return mux, shutdown
 }
 
+// guarded puts the MCP endpoint h behind the origin check, then (with
+// access) authentication, the body cap and the scope check.
+func guarded(allowed []string, access *auth.ResourceServer, endpoint string, h http.Handler) http.Handler {
+	if access == nil {
+		return checkOrigin(allowed, limitBody(h))
+	}
+	return checkOrigin(allowed, access.Guard(endpoint, limitBody, h))
+}
+
 // checkOrigin is the DNS-rebinding defence the MCP specification requires:
 // a browser request from an origin not on the list is refused outright.
 // Requests without an Origin (non-browser clients) pass.
@@ -258,26 +286,6 @@ func originAllowed(origin string, allowed []string) bool {
 		return true
 	}
 	return false
-}
-
-// requireBearer checks "Authorization: Bearer <token>" in constant time.
-// With no token configured it lets everything through: ServeHTTP's caller
-// refuses that on a non-loopback address.
-func requireBearer(token string, next http.Handler) http.Handler {
-	if token == "" {
-		return next
-	}
-	want := []byte(token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-		ok = ok && strings.EqualFold(scheme, "Bearer")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="atomic-mcp"`)
-			http.Error(w, "Unauthorized: send Authorization: Bearer <ATOMIC_MCP_AUTH_TOKEN>", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // limitBody caps request bodies and gives POSTs a write deadline; event

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/atomtelecom/atomic-mcp/internal/auth"
 )
 
 func TestGuards(t *testing.T) {
@@ -48,7 +50,11 @@ func TestGuards(t *testing.T) {
 					http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
 				}
 			})
-			h := checkOrigin(tt.allowed, requireBearer(tt.auth, limitBody(inner)))
+			var access *auth.ResourceServer
+			if tt.auth != "" {
+				access = auth.New(auth.Options{SharedToken: tt.auth})
+			}
+			h := guarded(tt.allowed, access, "/mcp", inner)
 			req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(tt.body))
 			if tt.origin != "" {
 				req.Header.Set("Origin", tt.origin)

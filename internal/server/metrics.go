@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+
+	"github.com/atomtelecom/atomic-mcp/internal/auth"
 )
 
 // MetricsOptions configures ServeMetrics.
@@ -30,7 +32,11 @@ func ServeMetrics(ctx context.Context, opts MetricsOptions) (net.Addr, error) {
 		return nil, fmt.Errorf("metrics: listen on %s: %w", opts.Addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", requireBearer(opts.AuthToken, opts.Handler))
+	var h http.Handler = opts.Handler
+	if opts.AuthToken != "" {
+		h = auth.NewGate(auth.GateOptions{Verifier: auth.NewSharedToken(opts.AuthToken), Logger: opts.Logger}).Authenticate(h)
+	}
+	mux.Handle("GET /metrics", h)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: readHeaderTimeout,

@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
+	"github.com/atomtelecom/atomic-mcp/internal/auth"
 	"github.com/atomtelecom/atomic-mcp/internal/calllog"
 )
 
@@ -37,7 +38,10 @@ type Options struct {
 	// the completions capability.
 	PromptCompletions   server.PromptCompletionProvider
 	ResourceCompletions server.ResourceCompletionProvider
-	Logger              *slog.Logger
+	// Access, on a network server with authentication, filters tools/list
+	// by the caller's scopes and checks every call again (internal/auth).
+	Access *auth.ResourceServer
+	Logger *slog.Logger
 	// Instrument, if set, adds tracing and metrics: it may register hooks
 	// and returns the options that install it (internal/telemetry).
 	Instrument func(*server.Hooks) []server.ServerOption
@@ -60,6 +64,12 @@ func New(opts Options) *server.MCPServer {
 		server.WithResourceCapabilities(false, false),
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithRecovery(),
+	}
+	if opts.Access != nil {
+		options = append(options, server.WithToolFilter(opts.Access.ToolFilter()))
+		for _, guard := range opts.Access.CallGuards() {
+			options = append(options, server.WithToolHandlerMiddleware(guard))
+		}
 	}
 	if opts.Instrument != nil {
 		options = append(options, opts.Instrument(hooks)...)
@@ -103,13 +113,17 @@ func logCalls(log *slog.Logger) server.ToolHandlerMiddleware {
 			start := time.Now()
 			res, err := next(calllog.With(atomicapi.WithTrace(ctx, trace), note), req)
 			outcome, level := outcomeOf(res, err, note.Get())
-			log.Log(ctx, level, "tool call",
+			attrs := []any{
 				"tool", req.Params.Name,
 				"duration", time.Since(start).Round(time.Millisecond),
 				"outcome", outcome,
 				"upstream_requests", trace.Requests(),
 				"upstream_status", trace.LastStatus(),
-			)
+			}
+			if p, ok := auth.From(ctx); ok {
+				attrs = append(attrs, "principal", p)
+			}
+			log.Log(ctx, level, "tool call", attrs...)
 			return res, err
 		}
 	}
