@@ -73,7 +73,7 @@ func TestInstall(t *testing.T) {
 				}
 				path := linuxConfig(home, client)
 				golden(t, "install/"+client+".new.json", readFile(t, path))
-				golden(t, "install/"+client+".new.out", normalize(out, home))
+				golden(t, "install/"+client+".new.stdout", normalize(out, home))
 				if strings.Contains(out, realToken) {
 					t.Errorf("the token was printed:\n%s", out)
 				}
@@ -100,7 +100,7 @@ func TestInstall(t *testing.T) {
 					t.Fatal(err)
 				}
 				golden(t, "install/"+client+".merged.json", readFile(t, path))
-				golden(t, "install/"+client+".merged.out", normalize(out, home))
+				golden(t, "install/"+client+".merged.stdout", normalize(out, home))
 				if m := mode(t, path); m != 0o644 {
 					t.Errorf("mode %v, want the file's own 0644 (no token in it)", m)
 				}
@@ -287,7 +287,7 @@ func TestInstallClaudeCodeCLI(t *testing.T) {
 	if readFile(t, tokenFile) != realToken+"\n" || mode(t, tokenFile) != 0o600 {
 		t.Errorf("token file: mode %v", mode(t, tokenFile))
 	}
-	golden(t, "install/claude-code.cli.out", normalize(out, home))
+	golden(t, "install/claude-code.cli.stdout", normalize(out, home))
 
 	// An entry already there (as claude wrote it): nothing to do, claude
 	// is not run again.
