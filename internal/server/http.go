@@ -232,7 +232,7 @@ func Handler(s *server.MCPServer, opts HTTPOptions) (http.Handler, func(context.
 			if idle <= 0 {
 				idle = DefaultSessionIdleTimeout
 			}
-			options = append(options, server.WithSessionIdManager(sess), server.WithSessionIdleTTL(idle))
+			options = append(options, server.WithSessionIdManagerResolver(sess), server.WithSessionIdleTTL(idle))
 		}
 		streamable := server.NewStreamableHTTPServer(s, options...)
 		var h http.Handler = streamable
