@@ -30,7 +30,7 @@ const (
 
 // startAliceAndBob serves the binary with one key each for Alice and Bob,
 // both allowed to read, create and delete.
-func startAliceAndBob(t *testing.T, args ...string) *netServer {
+func startAliceAndBob(t *testing.T, transport string, args ...string) *netServer {
 	t.Helper()
 	sum := func(k string) string { s := sha256.Sum256([]byte(k)); return hex.EncodeToString(s[:]) }
 	keys := fmt.Sprintf(`[{"name":%q,"email":%q,"sha256":%q,"scopes":["customers:read","customers:write","customers:delete"]},`+
@@ -39,7 +39,7 @@ func startAliceAndBob(t *testing.T, args ...string) *netServer {
 	if err := os.WriteFile(file, []byte(keys), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return startNet(t, netOpts{transport: "http", args: append([]string{"--auth-keys", file}, args...)})
+	return startNet(t, netOpts{transport: transport, args: append([]string{"--auth-keys", file}, args...)})
 }
 
 // TestBrowserApprovalBoundToPrincipal: the approval link Alice's delete
@@ -49,7 +49,7 @@ func startAliceAndBob(t *testing.T, args ...string) *netServer {
 // gets an approval of his own.
 func TestBrowserApprovalBoundToPrincipal(t *testing.T) {
 	t.Parallel()
-	ns := startAliceAndBob(t, "--confirm-mode", "browser")
+	ns := startAliceAndBob(t, "http", "--confirm-mode", "browser")
 	alice := ns.connect(t, netClient{combo: combos[0], bearer: aliceKey})
 	bob := ns.connect(t, netClient{combo: combos[2], bearer: bobKey})
 
@@ -108,7 +108,7 @@ func TestBrowserApprovalBoundToPrincipal(t *testing.T) {
 // Alice's session keeps working throughout.
 func TestSessionBoundToPrincipal(t *testing.T) {
 	t.Parallel()
-	ns := startAliceAndBob(t)
+	ns := startAliceAndBob(t, "http")
 	aliceSession := rawSession(t, ns, "Authorization", "Bearer "+aliceKey)
 	bobSession := rawSession(t, ns, "Authorization", "Bearer "+bobKey)
 
@@ -157,4 +157,60 @@ func TestSessionBoundToPrincipal(t *testing.T) {
 	}
 	refused(t, "Alice's ended session", call(t, aliceSession, aliceKey, 1000))
 	works(t, "Bob, after Alice left", call(t, bobSession, bobKey, 1001))
+}
+
+// TestSSESessionBoundToPrincipal: on the legacy SSE transport too, a
+// message POSTed to Alice's session with Bob's key is refused 404 and never
+// reaches her stream, while both keep working in their own sessions at the
+// same time.
+func TestSSESessionBoundToPrincipal(t *testing.T) {
+	t.Parallel()
+	ns := startAliceAndBob(t, "sse")
+	as := http.Header{"Authorization": {"Bearer " + aliceKey}}
+	bs := http.Header{"Authorization": {"Bearer " + bobKey}}
+	alice, bob := openSSE(t, ns, as), openSSE(t, ns, bs)
+	for _, s := range []struct {
+		stream *sseStream
+		auth   http.Header
+	}{{alice, as}, {bob, bs}} {
+		if r := s.stream.post(t, jsonRPC(1, "initialize", initializeParams()), s.auth); r.status != http.StatusAccepted {
+			t.Fatalf("initialize: %d %s", r.status, r.body)
+		}
+		s.stream.awaitReply(t, 1)
+		s.stream.post(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, s.auth)
+	}
+	list := func(id int) string { return jsonRPC(id, "tools/call", map[string]any{"name": "list_customers"}) }
+	const rounds = 8
+	t.Run("concurrent", func(t *testing.T) {
+		for i := range rounds {
+			t.Run(fmt.Sprint("alice", i), func(t *testing.T) {
+				t.Parallel()
+				if r := alice.post(t, list(100+i), as); r.status != http.StatusAccepted {
+					t.Errorf("Alice in her own session: %d %s", r.status, r.body)
+				}
+			})
+			t.Run(fmt.Sprint("bob", i), func(t *testing.T) {
+				t.Parallel()
+				if r := bob.post(t, list(200+i), bs); r.status != http.StatusAccepted {
+					t.Errorf("Bob in his own session: %d %s", r.status, r.body)
+				}
+				if r := alice.post(t, list(300+i), bs); r.status != http.StatusNotFound {
+					t.Errorf("Bob posts to Alice's session: %d %s, want 404", r.status, r.body)
+				}
+			})
+		}
+	})
+	for i := range rounds {
+		alice.awaitReply(t, 100+i)
+		bob.awaitReply(t, 200+i)
+	}
+	// Bob's refused messages were never handled: none of their replies
+	// is on Alice's stream, even after a later one of hers.
+	alice.post(t, list(999), as)
+	alice.awaitReply(t, 999)
+	for i := range rounds {
+		if reply, ok := alice.replyIfAny(300 + i); ok {
+			t.Errorf("Bob's message reached Alice's stream: %s", reply)
+		}
+	}
 }
