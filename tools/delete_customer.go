@@ -183,7 +183,8 @@ func askInBrowser(ctx context.Context, d Deps, c atomicapi.Customer) *mcp.CallTo
 	entry := audit.Entry{Tool: "delete_customer", CustomerID: c.CustomerID, CustomerName: c.CustomerName, Outcome: audit.ConfirmationRequested, Confirmation: audit.ViaBrowser}
 	rec := d.Approvals.Create(approval.Card{
 		CustomerID: c.CustomerID, Name: c.CustomerName, AccountNumber: c.AccountNumber, Created: c.CreatedDate,
-		Address: strings.Join(nonEmpty(c.Addr1, c.Addr2, c.City, c.Region, c.Postcode, c.Country), ", "),
+		Address:     strings.Join(nonEmpty(c.Addr1, c.Addr2, c.City, c.Region, c.Postcode, c.Country), ", "),
+		RequestedBy: requester(ctx),
 	}, auth.IDFrom(ctx), browserDelete(d, c))
 	link, err := d.Approvals.Link(rec.ID)
 	if err != nil {
@@ -230,7 +231,7 @@ func browserOutcome(ctx context.Context, d Deps, c atomicapi.Customer, id string
 	}
 	if rec.Principal != auth.IDFrom(ctx) {
 		entry.Reason = "approval of another person"
-		return d.audited(ctx, entry, mcp.NewToolResultError(fmt.Sprintf("delete_customer: this approval link was requested by another person, not by you (%s); its outcome is theirs to learn. Call delete_customer with only customer_id to ask for an approval of your own.", whoami(ctx))))
+		return d.audited(ctx, entry, mcp.NewToolResultError(fmt.Sprintf("delete_customer: nothing was deleted by this call: this approval link was issued to another person, not to you (%s); only they learn its outcome. Call delete_customer with only customer_id to ask for an approval of your own.", whoami(ctx))))
 	}
 	out := DeleteCustomerOutput{Customer: c, ConfirmationToken: rec.ID, ExpiresAt: rec.Expires.UTC().Format(time.RFC3339)}
 	switch rec.State {
@@ -420,6 +421,19 @@ func whoami(ctx context.Context) string {
 		return p.Display()
 	}
 	return "no sign-in"
+}
+
+// requester names the caller on the approval page: the display name, with
+// the email when it adds something; "" without sign-in.
+func requester(ctx context.Context) string {
+	p, ok := auth.From(ctx)
+	switch {
+	case !ok:
+		return ""
+	case p.Email != "" && p.Display() != p.Email:
+		return p.Display() + " (" + p.Email + ")"
+	}
+	return p.Display()
 }
 
 // canElicit reports whether this request's client can answer a form

@@ -41,6 +41,10 @@ type Card struct {
 	AccountNumber string
 	Address       string
 	Created       string
+	// RequestedBy names who asked for the delete (display name and email),
+	// so that the person approving sees whose request it is; empty on a
+	// server without sign-in.
+	RequestedBy string
 }
 
 // Outcome is what the approved action did, as the page and the assistant's
@@ -64,8 +68,8 @@ type Record struct {
 	// DecidedAt is when the person pressed Delete or Cancel.
 	DecidedAt time.Time
 	Outcome   Outcome
-	// Principal is who may approve; empty until the server knows its
-	// users (OAuth principals), when only that person's browser may.
+	// Principal is the auth.Principal ID of who asked for the delete: only
+	// they learn its outcome. Empty on a server without sign-in.
 	Principal string
 
 	csrf   string

@@ -210,14 +210,16 @@ func Handler(s *server.MCPServer, opts HTTPOptions) (http.Handler, func(context.
 	var shutdown func(context.Context)
 	switch opts.Transport {
 	case "sse":
+		owners := newSSEOwners()
 		sse := server.NewSSEServer(s,
+			server.WithSessionIDGenerator(owners.generate),
 			server.WithSSEEndpoint("/sse"),
 			server.WithMessageEndpoint("/message"),
 			server.WithUseFullURLForMessageEndpoint(false),
 			server.WithKeepAlive(true),
 		)
 		mux.Handle("/sse", guard(sse))
-		mux.Handle("/message", guard(sse))
+		mux.Handle("/message", guard(owners.guard(sse)))
 		shutdown = func(context.Context) { sse.CloseSessions() }
 	default:
 		options := []server.StreamableHTTPOption{
@@ -232,7 +234,7 @@ func Handler(s *server.MCPServer, opts HTTPOptions) (http.Handler, func(context.
 			if idle <= 0 {
 				idle = DefaultSessionIdleTimeout
 			}
-			options = append(options, server.WithSessionIdManager(sess), server.WithSessionIdleTTL(idle))
+			options = append(options, server.WithSessionIdManagerResolver(sess), server.WithSessionIdleTTL(idle))
 		}
 		streamable := server.NewStreamableHTTPServer(s, options...)
 		var h http.Handler = streamable

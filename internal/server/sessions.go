@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/atomtelecom/atomic-mcp/internal/auth"
 )
 
 // Session limits for streamable HTTP. Each session costs about 13 KB and
@@ -36,6 +38,13 @@ var errUnknownSession = errors.New("unknown or expired session")
 // format, so a made-up id was served and a deleted session kept working.
 // It also counts the standalone GET streams: one per session, and a
 // global cap.
+//
+// A session belongs to the principal that opened it. The MCP security best
+// practices ask servers to bind session ids to the user (a key of the form
+// <user_id>:<session_id>), so that an id someone else learned is no
+// credential: with another person's token the id names no session of
+// theirs, which is answered 404 like any unknown id — saying nothing about
+// whether it exists for someone else.
 type sessions struct {
 	maxSessions, maxStreams int
 
@@ -45,11 +54,17 @@ type sessions struct {
 }
 
 type session struct {
+	// owner is the auth.Principal ID of whoever opened the session, ""
+	// on a server without sign-in.
+	owner string
 	// stream cancels the session's open GET stream, nil when none is open.
 	stream context.CancelFunc
 }
 
-var _ server.SessionIdManager = (*sessions)(nil)
+var (
+	_ server.SessionIdManager         = (*sessions)(nil)
+	_ server.SessionIdManagerResolver = (*sessions)(nil)
+)
 
 func newSessions(maxSessions, maxStreams int) *sessions {
 	if maxSessions <= 0 {
@@ -61,11 +76,24 @@ func newSessions(maxSessions, maxStreams int) *sessions {
 	return &sessions{maxSessions: maxSessions, maxStreams: maxStreams, live: map[string]*session{}}
 }
 
-// Generate issues a new id: 122 random bits.
-func (s *sessions) Generate() string {
+// ResolveSessionIdManager gives mcp-go, per request, a manager that binds
+// the sessions it generates to the request's principal. Without a request
+// (mcp-go's idle sweeper, shutdown) it is s itself.
+func (s *sessions) ResolveSessionIdManager(r *http.Request) server.SessionIdManager {
+	if r == nil {
+		return s
+	}
+	return ownedSessions{s, auth.IDFrom(r.Context())}
+}
+
+// Generate issues a new id, owned by nobody; requests get ownedSessions.
+func (s *sessions) Generate() string { return s.generate("") }
+
+// generate issues a new id for owner: 122 random bits.
+func (s *sessions) generate(owner string) string {
 	id := "mcp-session-" + uuid.NewString()
 	s.mu.Lock()
-	s.live[id] = &session{}
+	s.live[id] = &session{owner: owner}
 	s.mu.Unlock()
 	return id
 }
@@ -75,6 +103,30 @@ func (s *sessions) Validate(id string) (isTerminated bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.live[id]; !ok {
+		return false, errUnknownSession
+	}
+	return false, nil
+}
+
+// owns reports whether id is a live session opened by owner.
+func (s *sessions) owns(id, owner string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.live[id]
+	return ok && sess.owner == owner
+}
+
+// ownedSessions is the session manager of one request: what it generates
+// belongs to owner, and it validates only owner's sessions.
+type ownedSessions struct {
+	*sessions
+	owner string
+}
+
+func (o ownedSessions) Generate() string { return o.generate(o.owner) }
+
+func (o ownedSessions) Validate(id string) (isTerminated bool, err error) {
+	if !o.owns(id, o.owner) {
 		return false, errUnknownSession
 	}
 	return false, nil
@@ -128,9 +180,11 @@ func (s *sessions) openStream(id string, cancel context.CancelFunc) (release fun
 	}, 0
 }
 
-// guard applies the limits mcp-go does not: a GET stream needs a session
-// this server issued and is one per session, and new sessions and streams
-// stop at the caps. Requests of the 2026-07-28 era have no sessions and
+// guard applies the limits mcp-go does not: a request naming a session
+// must come from the principal that opened it (mcp-go would let anyone's
+// DELETE end it, and open its stream), a GET stream needs a session this
+// server issued and is one per session, and new sessions and streams stop
+// at the caps. Requests of the 2026-07-28 era have no sessions and
 // pass to mcp-go untouched.
 func (s *sessions) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -139,6 +193,10 @@ func (s *sessions) guard(next http.Handler) http.Handler {
 			return
 		}
 		id := r.Header.Get(server.HeaderKeySessionID)
+		if id != "" && !s.owns(id, auth.IDFrom(r.Context())) {
+			http.Error(w, "Not Found: unknown or expired session; initialize a new one", http.StatusNotFound)
+			return
+		}
 		switch r.Method {
 		case http.MethodPost:
 			if id == "" && s.count() >= s.maxSessions {
