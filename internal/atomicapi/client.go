@@ -541,23 +541,14 @@ func (c *Client) waitTurn(ctx context.Context, op string) error {
 	if c.limiter == nil {
 		return nil
 	}
-	deadline, _ := ctx.Deadline()
-	wait, ok := c.limiter.reserve(deadline)
-	if !ok {
-		return &Error{Kind: ErrRateLimited, Op: op, RetryAfter: wait}
-	}
-	if wait <= 0 {
-		return nil
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		c.limiter.unreserve()
+	ok, after, err := c.limiter.Wait(ctx)
+	switch {
+	case err != nil:
 		return c.contextError(ctx, op, nil)
-	case <-timer.C:
-		return nil
+	case !ok:
+		return &Error{Kind: ErrRateLimited, Op: op, RetryAfter: after}
 	}
+	return nil
 }
 
 // do performs one HTTP attempt, after its turn, and maps failures onto
