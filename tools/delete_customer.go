@@ -399,8 +399,6 @@ func tokenRefusal(err error, c atomicapi.Customer) (short, long string) {
 		short, why = "confirmation expired", "the confirmation_token has expired (tokens last 5 minutes)"
 	case errors.Is(err, confirm.ErrUsed):
 		short, why = "confirmation already used", "the confirmation_token was already used"
-	case errors.Is(err, confirm.ErrMismatch):
-		short, why = "confirmation for another customer", fmt.Sprintf("the confirmation_token was issued for a different customer than customer_id %d", c.CustomerID)
 	default:
 		short, why = "confirmation not valid", fmt.Sprintf("the confirmation_token is not valid for customer_id %d: it was issued for another customer, altered, issued by another server, or the customer changed since it was issued", c.CustomerID)
 	}

@@ -837,8 +837,7 @@ func TestDeleteRefusesBadTokens(t *testing.T) {
 		}, "already used"},
 		{"issued for another customer", func(t *testing.T, h *harness) map[string]any {
 			return map[string]any{"customer_id": 7, "confirmation_token": issue(t, h, 6)}
-			// Refused as ErrMismatch or, since the signature binds the
-			// customer's name and account too, as ErrInvalid.
+			// The signature binds the customer's name and account too.
 		}, "nothing was deleted"},
 		{"from another server", func(t *testing.T, h *harness) map[string]any {
 			tok, _ := other.Issue(confirm.PurposeDeleteToken, subject(h, 6))
