@@ -1400,8 +1400,8 @@ func TestUpstreamFailures(t *testing.T) {
 		wantFailed   int32 // requests that reached the failing endpoint
 		deleteWithOK bool  // first get a token, then call with it
 	}{
-		{"wrong API token", "list_customers", nil, "", "", "wrong", "could not list customers", 0, false},
-		{"plans unavailable", "list_service_plans", nil, "GET", atomicapi.PathListServicePlans, "t", "could not list service plans", 3, false},
+		{"wrong API token", "list_customers", nil, "", "", "wrong", "could not list customers: the Atomic API rejected the access token (HTTP 401): check ATOMIC_API_TOKEN; copy a current token from the Atomic portal", 0, false},
+		{"plans unavailable", "list_service_plans", nil, "GET", atomicapi.PathListServicePlans, "t", "could not list service plans: the Atomic API is unavailable (HTTP 503): try again shortly", 3, false},
 		{"duplicate check fails: nothing created", "create_customer", createArgs("Harbour Plumbing"), "GET", listPath, "t", "check for an existing customer", 3, false},
 		{"create fails, not retried", "create_customer", createArgs("Harbour Plumbing"), "POST", createPath, "t", "could not create the customer", 1, false},
 		{"lookup before delete fails", "delete_customer", map[string]any{"customer_id": 6}, "GET", listPath, "t", "look up the customer before deleting", 3, false},
@@ -1432,6 +1432,10 @@ func TestUpstreamFailures(t *testing.T) {
 			}
 			res := h.call(t, c.tool, args)
 			failed(t, c.tool, res, c.want)
+			// "could not list customers: list customers: …" says it twice.
+			if doing, rest, ok := strings.Cut(strings.TrimPrefix(res.text(), "could not "), ": "); ok && strings.HasPrefix(rest, strings.TrimPrefix(doing, "the ")) {
+				t.Errorf("the error repeats what was being done: %q", res.text())
+			}
 			if strings.Contains(res.text(), "t\"") || strings.Contains(res.text(), "wrong") {
 				t.Errorf("error text may leak the token: %q", res.text())
 			}

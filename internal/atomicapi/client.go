@@ -632,7 +632,7 @@ func (c *Client) statusError(op string, resp *http.Response, body []byte) *Error
 	case s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout:
 		e.Kind = ErrUnavailable
 	case s >= 300 && s < 400:
-		e.Message = "the API answered with a redirect, which is not followed so that the token is never sent elsewhere: check ATOMIC_API_URL (https, exact host)"
+		e.Message = "" // the summary says why a redirect is not followed
 	}
 	return e
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atomtelecom/atomic-mcp/internal/advice"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
@@ -191,8 +192,8 @@ func TestMalformedAnswers(t *testing.T) {
 				if ae.Status != 200 {
 					t.Errorf("Status %d, want 200", ae.Status)
 				}
-				if !strings.Contains(ae.Error(), "ATOMIC_API_URL") {
-					t.Errorf("error %q should suggest checking ATOMIC_API_URL", ae)
+				if told := advice.Explain(ae); !strings.Contains(told, "ATOMIC_API_URL") {
+					t.Errorf("%q should suggest checking ATOMIC_API_URL", told)
 				}
 				if tt.mention != "" && !strings.Contains(ae.Error(), tt.mention) {
 					t.Errorf("error %q should mention %q", ae, tt.mention)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/atomtelecom/atomic-mcp/internal/advice"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 )
 
@@ -104,7 +105,7 @@ func runConfig(_ context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "warning: %s is a temporary build by go run and vanishes when it exits, so the client could not start it: build a lasting binary with make build (bin/atomic-mcp) or go install, and run config from that\n", env.Executable)
 	}
 	if bytes.Contains(out, []byte(TokenPlaceholder)) {
-		fmt.Fprintf(env.Stderr, "Replace %s with the token from the Atomic portal (Account Settings > General Settings > Profile Settings), or keep it out of the file with --api-token-file FILE. Try it first with --sandbox.\n", TokenPlaceholder)
+		fmt.Fprintf(env.Stderr, "Replace %s with the token from the Atomic portal (%s), or keep it out of the file with --api-token-file FILE. Try it first with --sandbox.\n", TokenPlaceholder, advice.TokenPortalPath)
 	}
 	return nil
 }
@@ -182,7 +183,7 @@ func renderVSCode(l launch) ([]byte, string, error) {
 	}
 	var inputs []input
 	if _, ok := l.Env["ATOMIC_API_TOKEN"]; ok {
-		inputs = append(inputs, input{Type: "promptString", ID: "atomic-api-token", Description: "Atomic API token (Atomic portal: Account Settings > General Settings > Profile Settings)", Password: true})
+		inputs = append(inputs, input{Type: "promptString", ID: "atomic-api-token", Description: "Atomic API token (Atomic portal: " + advice.TokenPortalPath + ")", Password: true})
 		l.Env = map[string]string{"ATOMIC_API_TOKEN": "${input:atomic-api-token}"}
 	}
 	out, err := indentJSON(struct {
