@@ -42,8 +42,8 @@ conformance: build ## run the official MCP conformance suite against the sandbox
 	npm ci --prefix .ci/conformance --no-audit --no-fund --loglevel=error
 	.ci/conformance/run $(BIN)
 
-golden: ## rewrite the tool-schema golden files and the README tool reference after a deliberate change
-	go test ./tools -run 'TestGolden|TestReadmeToolReference' -update
+golden: ## rewrite the tool-schema and result-text golden files and the README tool reference after a deliberate change
+	go test ./tools -run 'TestGolden|TestReadmeToolReference|TestResultTextGolden' -update
 
 screenshots: ## retake internal/approval/page.png, the README's picture of the approval page (needs chromium)
 	go test ./internal/approval -run '^TestPageScreenshot$$' -count=1 -screenshot page.png

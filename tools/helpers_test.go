@@ -379,12 +379,13 @@ func (h *harness) asked(t *testing.T, id int64) string {
 
 // stubAPI answers from fields; for cases the sandbox cannot produce.
 type stubAPI struct {
-	plans []atomicapi.ServicePlan
-	err   error
+	customers []atomicapi.Customer
+	plans     []atomicapi.ServicePlan
+	err       error
 }
 
 func (s stubAPI) ListCustomers(context.Context, string) ([]atomicapi.Customer, error) {
-	return nil, s.err
+	return s.customers, s.err
 }
 
 func (s stubAPI) CreateCustomer(context.Context, atomicapi.NewCustomer) (*atomicapi.Customer, error) {

@@ -24,7 +24,7 @@ func TestListCustomers(t *testing.T) {
 		text       []string
 	}{
 		{"default", nil, []int64{5, 6, 7, 9}, 4, 0, nil, 1, []string{"1–4 of 4 customers", "1 deleted customer(s) hidden"}},
-		{"include deleted", map[string]any{"include_deleted": true}, []int64{5, 6, 7, 8, 9}, 5, 0, nil, 0, []string{"[deleted 2024-11-02 06:30:00]"}},
+		{"include deleted", map[string]any{"include_deleted": true}, []int64{5, 6, 7, 8, 9}, 5, 0, nil, 0, []string{"[deleted 2024-11-02]"}},
 		{"first page", map[string]any{"limit": 2}, []int64{5, 6}, 4, 0, next(2), 1, []string{"1–2 of 4", "call again with offset 2"}},
 		{"last page exactly", map[string]any{"limit": 2, "offset": 2}, []int64{7, 9}, 4, 2, nil, 1, []string{"3–4 of 4"}},
 		{"odd offset", map[string]any{"limit": 2, "offset": 1}, []int64{6, 7}, 4, 1, next(3), 1, nil},
