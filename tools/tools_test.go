@@ -17,7 +17,7 @@ func TestSelect(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{"everything", Options{}, Names, ""},
+		{"everything", Options{}, Names(), ""},
 		{"read-only", Options{ReadOnly: true}, []string{"list_customers", "list_service_plans"}, ""},
 		{"only one", Options{Only: []string{"delete_customer"}}, []string{"delete_customer"}, ""},
 		{"only keeps registration order", Options{Only: []string{"create_customer", "list_customers"}}, []string{"list_customers", "create_customer"}, ""},
@@ -33,7 +33,7 @@ func TestSelect(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("err = %v, want %q", err, c.wantErr)
 				}
-				for _, name := range Names {
+				for _, name := range Names() {
 					if !strings.Contains(err.Error(), name) {
 						t.Errorf("error %q should list the tool %s", err, name)
 					}
@@ -76,7 +76,7 @@ func TestToolsListMatchesGolden(t *testing.T) {
 		opts Options
 		want []string
 	}{
-		{"all", Options{}, Names},
+		{"all", Options{}, Names()},
 		{"read-only", Options{ReadOnly: true}, []string{"list_customers", "list_service_plans"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -136,12 +136,12 @@ func TestReadOnlyServerCannotDelete(t *testing.T) {
 func TestDefinitionsAreTheRegistry(t *testing.T) {
 	defs := Definitions()
 	all := All(Deps{})
-	if len(defs) != len(declared) || len(all) != len(declared) || len(Names) != len(declared) {
-		t.Fatalf("declared %d, Definitions %d, All %d, Names %d", len(declared), len(defs), len(all), len(Names))
+	if len(defs) != len(declared) || len(all) != len(declared) || len(Names()) != len(declared) {
+		t.Fatalf("declared %d, Definitions %d, All %d, Names() %d", len(declared), len(defs), len(all), len(Names()))
 	}
 	for i := range declared {
-		if defs[i].Name != Names[i] || all[i].Tool.Name != Names[i] || all[i].Handler == nil {
-			t.Errorf("tool %d: definition %q, bound %q, name %q", i, defs[i].Name, all[i].Tool.Name, Names[i])
+		if defs[i].Name != Names()[i] || all[i].Tool.Name != Names()[i] || all[i].Handler == nil {
+			t.Errorf("tool %d: definition %q, bound %q, name %q", i, defs[i].Name, all[i].Tool.Name, Names()[i])
 		}
 	}
 }
