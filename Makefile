@@ -32,6 +32,7 @@ bench: ## run the benchmarks (figures in README.md, Performance)
 	go test -run '^$$' -bench '^BenchmarkStdioColdStart$$' -benchtime 20x ./internal/e2e
 	go test -run '^$$' -bench '^BenchmarkStdioCall$$' -benchtime 10000x ./internal/e2e
 	go test -run '^$$' -bench '^BenchmarkLargeAccount$$' -benchtime 200x ./internal/e2e
+	go test -run '^$$' -bench '^BenchmarkLargePage$$' -benchtime 200x ./internal/e2e
 	go test -run '^$$' -bench '^BenchmarkHTTPLoad$$' -benchtime 1x ./internal/e2e
 	go test -run '^$$' -bench '^BenchmarkTracingOverhead$$' -benchtime 5000x ./internal/e2e
 	go test -run '^$$' -bench '^BenchmarkRedisWritePath$$' -benchtime 2000x ./internal/store
@@ -57,8 +58,8 @@ mcpb: ## check every bundle in dist/ with the official mcpb CLI: unpack, validat
 	npm ci --prefix .ci/mcpb --no-audit --no-fund --loglevel=error
 	.ci/mcpb/run dist
 
-golden: ## rewrite the tool-schema golden files and the README tool reference after a deliberate change
-	go test ./tools -run 'TestGolden|TestReadmeToolReference' -update
+golden: ## rewrite the tool-schema and result-text golden files and the README tool reference after a deliberate change
+	go test ./tools -run 'TestGolden|TestReadmeToolReference|TestResultTextGolden' -update
 
 screenshots: ## retake internal/approval/page.png, the README's picture of the approval page (needs chromium)
 	go test ./internal/approval -run '^TestPageScreenshot$$' -count=1 -screenshot page.png

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -26,7 +27,10 @@ import (
 //go:embed *.md
 var texts embed.FS
 
-var templates = template.Must(template.New("").Option("missingkey=error").ParseFS(texts, "*.md"))
+// templates are parsed when a prompt is first asked for, not at start-up.
+var templates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Option("missingkey=error").ParseFS(texts, "*.md"))
+})
 
 // maxArgLen bounds each argument; prompts are for people's words, not files.
 const maxArgLen = 4000
@@ -228,7 +232,7 @@ func renderOverview(d Deps, args map[string]string) (string, string, error) {
 
 func render(name string, data any) (string, error) {
 	var b bytes.Buffer
-	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
+	if err := templates().ExecuteTemplate(&b, name, data); err != nil {
 		return "", fmt.Errorf("render prompt %s: %w", name, err)
 	}
 	return b.String(), nil

@@ -184,7 +184,7 @@ func TestPromptsNameTheirTools(t *testing.T) {
 			}
 			var named []string
 			for _, m := range toolMention.FindAllStringSubmatch(text, -1) {
-				if slices.Contains(tools.Names, m[1]) && !slices.Contains(named, m[1]) {
+				if slices.Contains(tools.Names(), m[1]) && !slices.Contains(named, m[1]) {
 					named = append(named, m[1])
 				}
 			}
@@ -194,7 +194,7 @@ func TestPromptsNameTheirTools(t *testing.T) {
 				t.Errorf("text names tools %v, the prompt declares %v", named, uses)
 			}
 			for _, u := range p.uses {
-				if !slices.Contains(tools.Names, u) {
+				if !slices.Contains(tools.Names(), u) {
 					t.Errorf("declares unknown tool %q", u)
 				}
 			}
@@ -209,7 +209,7 @@ func TestPromptsNeedTheirTools(t *testing.T) {
 		want  []string
 	}{
 		{nil, []string{"account_overview", "offboard_customer", "onboard_customer"}},
-		{tools.Names, []string{"account_overview", "offboard_customer", "onboard_customer"}},
+		{tools.Names(), []string{"account_overview", "offboard_customer", "onboard_customer"}},
 		{[]string{"list_customers", "list_service_plans"}, []string{"account_overview"}},
 		{[]string{"list_customers", "delete_customer"}, []string{"offboard_customer"}},
 		{[]string{"list_customers"}, nil},
@@ -370,7 +370,7 @@ func TestEveryTemplateBelongsToAPrompt(t *testing.T) {
 		}
 	}
 	for _, name := range Names() {
-		if templates.Lookup(name+".md") == nil {
+		if templates().Lookup(name+".md") == nil {
 			t.Errorf("prompt %s has no %s.md", name, name)
 		}
 	}

@@ -1,10 +1,13 @@
 package tools
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // benchCustomers builds n customers shaped like the API's, every tenth one
@@ -56,4 +59,27 @@ func BenchmarkListCustomersPage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkLargePageServer is the server's time for the largest answer the
+// tool gives, a 500-customer page of a 2,000-customer account already
+// fetched: from the JSON-RPC request to the encoded response, as a
+// transport writes it (BenchmarkLargePage in internal/e2e adds the pipes
+// and a client).
+func BenchmarkLargePageServer(b *testing.B) {
+	srv := server.NewMCPServer("bench", "1", server.WithToolCapabilities(false))
+	if err := register(srv, Deps{API: stubAPI{customers: benchCustomers(2_000)}}, Options{}); err != nil {
+		b.Fatal(err)
+	}
+	req := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_customers","arguments":{"limit":500}}}`)
+	var size int
+	b.ReportAllocs()
+	for b.Loop() {
+		raw, err := json.Marshal(srv.HandleMessage(context.Background(), req))
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(raw)
+	}
+	b.ReportMetric(float64(size), "answer-bytes")
 }

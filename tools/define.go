@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/invopop/jsonschema"
@@ -70,9 +71,22 @@ func define[In, Out any](d Deps, s spec, handle handlerFunc[In]) server.ServerTo
 	}
 }
 
+// reflected holds each type's reflected schema: reflection is the costliest
+// part of building a tool, and Select, Names and the CLI build them again.
+var reflected sync.Map // reflect.Type -> json.RawMessage
+
 // reflectSchema renders T's JSON schema inline (no $ref, no $schema), as
-// MCP clients expect of tool schemas.
+// MCP clients expect of tool schemas, once per type.
 func reflectSchema[T any]() json.RawMessage {
+	key := reflect.TypeFor[T]()
+	if raw, ok := reflected.Load(key); ok {
+		return raw.(json.RawMessage)
+	}
+	raw, _ := reflected.LoadOrStore(key, reflectSchemaOnce[T]())
+	return raw.(json.RawMessage)
+}
+
+func reflectSchemaOnce[T any]() json.RawMessage {
 	r := jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, Anonymous: true}
 	schema := r.Reflect(new(T))
 	schema.Version = ""

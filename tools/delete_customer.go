@@ -407,8 +407,6 @@ func tokenRefusal(ctx context.Context, err error, c atomicapi.Customer) (short, 
 		short, why = "confirmation already used", "the confirmation_token was already used"
 	case errors.Is(err, confirm.ErrOtherPrincipal):
 		short, why = "confirmation of another person", fmt.Sprintf("the confirmation_token is not valid for you: it was issued to another person, not to you (%s), and each person confirms their own deletes", whoami(ctx))
-	case errors.Is(err, confirm.ErrMismatch):
-		short, why = "confirmation for another customer", fmt.Sprintf("the confirmation_token was issued for a different customer than customer_id %d", c.CustomerID)
 	default:
 		short, why = "confirmation not valid", fmt.Sprintf("the confirmation_token is not valid for customer_id %d: it was issued for another customer, altered, issued by another server, or the customer changed since it was issued", c.CustomerID)
 	}

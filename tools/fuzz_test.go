@@ -170,7 +170,7 @@ func acceptedCreate(t *testing.T, in CreateCustomerInput) {
 		}
 	}
 	if isAustralia(req.Country) {
-		if req.Country != "Australia" || !fourDigits.MatchString(req.Postcode) || (req.ABN != "" && !validABN(req.ABN)) {
+		if req.Country != "Australia" || !fourDigits().MatchString(req.Postcode) || (req.ABN != "" && !validABN(req.ABN)) {
 			t.Fatalf("accepted an Australian customer with country %q, postcode %q, ABN %q", req.Country, req.Postcode, req.ABN)
 		}
 	}

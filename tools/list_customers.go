@@ -2,15 +2,12 @@ package tools
 
 import (
 	"context"
-	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
-	"github.com/atomtelecom/atomic-mcp/internal/names"
 )
 
 // ListCustomersInput mirrors GET /api/atomic/customer/list, plus paging and
@@ -88,74 +85,4 @@ func pageCustomers(all []atomicapi.Customer, includeDeleted bool, offset, limit 
 		out.NextOffset = &next
 	}
 	return out
-}
-
-func renderCustomerPage(out ListCustomersOutput, filter string) string {
-	var b strings.Builder
-	what := "customers"
-	if filter != "" {
-		what = fmt.Sprintf("customers matching %q", filter)
-	}
-	switch {
-	case out.Total == 0:
-		fmt.Fprintf(&b, "No %s.", what)
-	case out.Returned == 0:
-		fmt.Fprintf(&b, "No %s from offset %d (there are %d).", what, out.Offset, out.Total)
-	default:
-		fmt.Fprintf(&b, "%d–%d of %d %s:", out.Offset+1, out.Offset+out.Returned, out.Total, what)
-	}
-	for _, c := range out.Customers {
-		b.WriteString("\n- ")
-		b.WriteString(customerLine(c))
-	}
-	if out.NextOffset != nil {
-		fmt.Fprintf(&b, "\nMore: call again with offset %d.", *out.NextOffset)
-	}
-	if out.DeletedHidden > 0 {
-		fmt.Fprintf(&b, "\n(%d deleted customer(s) hidden; include_deleted shows them.)", out.DeletedHidden)
-	}
-	return b.String()
-}
-
-// customerLine is a one-line summary. Customer fields are data from the API
-// and are quoted so that text in them reads as data, not as instructions.
-func customerLine(c atomicapi.Customer) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "customer_id %d: %q, account %s", c.CustomerID, c.CustomerName, orDash(inline(c.AccountNumber)))
-	place := strings.TrimSpace(strings.Join(nonEmpty(c.City, c.Region, c.Postcode, c.Country), " "))
-	if place != "" {
-		fmt.Fprintf(&b, ", %q", place)
-	}
-	if c.Deleted() {
-		fmt.Fprintf(&b, " [deleted %s]", inline(c.DeleteDate))
-	}
-	return b.String()
-}
-
-func nonEmpty(vals ...string) []string {
-	out := vals[:0:0]
-	for _, v := range vals {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// inline shows an API value that is plain by nature (an account number, a
-// date, a price) as it is, but quoted as soon as it holds a line break or
-// another character that could start a line of its own or disguise text:
-// such a value is data pretending to be the server's own words.
-func inline(s string) string {
-	if _, hidden := names.Hidden(s); hidden {
-		return strconv.Quote(s)
-	}
-	return s
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

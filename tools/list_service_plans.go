@@ -2,8 +2,6 @@ package tools
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -34,11 +32,6 @@ func listServicePlans(d Deps) server.ServerTool {
 		if plans == nil {
 			plans = []atomicapi.ServicePlan{}
 		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "%d service plan(s):", len(plans))
-		for _, p := range plans {
-			fmt.Fprintf(&b, "\n- plan_id %d: %q (%s), %s %s", p.PlanID, p.PlanName, inline(p.PlanType), inline(p.Price), inline(p.Currency))
-		}
-		return mcp.NewToolResultStructured(ListServicePlansOutput{Plans: plans}, b.String()), nil
+		return mcp.NewToolResultStructured(ListServicePlansOutput{Plans: plans}, renderPlans(plans)), nil
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -139,14 +140,15 @@ var declared = []func(Deps) server.ServerTool{
 	deleteCustomer,
 }
 
-// Names lists every tool name, in the order they are offered.
-var Names = func() []string {
+// Names lists every tool name, in the order they are offered. Computed on
+// first use, not at start-up: it builds every definition.
+var Names = sync.OnceValue(func() []string {
 	var names []string
 	for _, t := range Definitions() {
 		names = append(names, t.Name)
 	}
 	return names
-}()
+})
 
 // Definitions returns every tool's definition (name, schemas, annotations)
 // without building anything a call needs: enough to print or review them.
@@ -171,8 +173,8 @@ func All(d Deps) []server.ServerTool {
 // typo in a deployment's tool list cannot silently expose nothing.
 func Select(d Deps, opts Options) ([]server.ServerTool, error) {
 	for _, name := range opts.Only {
-		if !slices.Contains(Names, name) {
-			return nil, fmt.Errorf("unknown tool %q: the tools are %s", name, strings.Join(Names, ", "))
+		if !slices.Contains(Names(), name) {
+			return nil, fmt.Errorf("unknown tool %q: the tools are %s", name, strings.Join(Names(), ", "))
 		}
 	}
 	var out []server.ServerTool

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -95,11 +96,13 @@ func checkText(p *problems, field, value string, max int) {
 	}
 }
 
-var fourDigits = regexp.MustCompile(`^[0-9]{4}$`)
+// The patterns are compiled on first use, not at start-up: the first
+// answer an assistant waits for (initialize) needs none of them.
+var fourDigits = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{4}$`) })
 
 // checkAustralianPostcode requires the 4 digits every Australian postcode has.
 func checkAustralianPostcode(p *problems, postcode string) {
-	if !fourDigits.MatchString(postcode) {
+	if !fourDigits().MatchString(postcode) {
 		p.add("postcode", "%q is not an Australian postcode: it must be exactly 4 digits, e.g. 2000 for Sydney or 3000 for Melbourne", truncateRunes(postcode, 20))
 	}
 }
@@ -149,7 +152,9 @@ func checkAustralianABN(p *problems, abn string) {
 }
 
 // domainName accepts internationalised labels too (例え.jp).
-var domainName = regexp.MustCompile(`^([\p{L}\p{N}]([\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,63}\.?$`)
+var domainName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([\p{L}\p{N}]([\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,63}\.?$`)
+})
 
 // checkWebsite accepts a bare domain ("example.com.au", optionally with a
 // path) or an http(s) URL with a domain host.
@@ -169,7 +174,7 @@ func checkWebsite(p *problems, website string) {
 		p.add("website", "%q is not a website address: %s", truncateRunes(website, 40), hint)
 	case parsed.Scheme != "http" && parsed.Scheme != "https":
 		p.add("website", "%q uses %s://; %s", truncateRunes(website, 40), parsed.Scheme, hint)
-	case parsed.User != nil || !domainName.MatchString(parsed.Hostname()):
+	case parsed.User != nil || !domainName().MatchString(parsed.Hostname()):
 		p.add("website", "%q does not name a domain: %s", truncateRunes(website, 40), hint)
 	}
 }

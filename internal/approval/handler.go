@@ -10,13 +10,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
 //go:embed page.html.tmpl
 var pageSource string
 
-var page = template.Must(template.New("page").Parse(pageSource))
+// page is parsed when the first approval page is served, not at start-up.
+var page = sync.OnceValue(func() *template.Template { return template.Must(template.New("page").Parse(pageSource)) })
 
 // PathPrefix is where approval pages are served.
 const PathPrefix = "/approve/"
@@ -157,7 +159,7 @@ func render(w http.ResponseWriter, status int, r Record, message string) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := page.Execute(w, v); err != nil {
+	if err := page().Execute(w, v); err != nil {
 		// Headers are gone; the connection will show a truncated page.
 		return
 	}

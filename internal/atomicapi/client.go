@@ -549,23 +549,14 @@ func (c *Client) waitTurn(ctx context.Context, op string) error {
 	if c.limiter == nil {
 		return nil
 	}
-	deadline, _ := ctx.Deadline()
-	wait, ok := c.limiter.reserve(deadline)
-	if !ok {
-		return &Error{Kind: ErrRateLimited, Op: op, RetryAfter: wait}
-	}
-	if wait <= 0 {
-		return nil
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		c.limiter.unreserve()
+	ok, after, err := c.limiter.Wait(ctx)
+	switch {
+	case err != nil:
 		return c.contextError(ctx, op, nil)
-	case <-timer.C:
-		return nil
+	case !ok:
+		return &Error{Kind: ErrRateLimited, Op: op, RetryAfter: after}
 	}
+	return nil
 }
 
 // do performs one HTTP attempt, after its turn, and maps failures onto
@@ -607,11 +598,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 	}
 	defer resp.Body.Close()
 	record(ctx, resp.StatusCode)
-	size := resp.ContentLength
-	if size > c.opts.MaxBodyBytes {
-		size = 0 // refused below once read; no point reserving it
-	}
-	body, err := readAll(io.LimitReader(resp.Body, c.opts.MaxBodyBytes+1), size)
+	body, err := readBody(resp.Body, resp.ContentLength, c.opts.MaxBodyBytes)
 	if err != nil {
 		return nil, resp.StatusCode, c.transportError(ctx, op, err)
 	}
@@ -625,30 +612,18 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 	return nil, resp.StatusCode, c.statusError(op, resp, body)
 }
 
-// readAll reads into one buffer of the size the server announced, so a
-// large list is not copied as a buffer grows; the spare byte lets the last
-// read see EOF without growing it. Without a size (0 or -1) it is
-// io.ReadAll.
-func readAll(r io.Reader, size int64) ([]byte, error) {
-	if size <= 0 {
-		return io.ReadAll(r)
+// readBody reads at most limit+1 bytes (one more than allowed, so that the
+// caller can tell an oversized body from one exactly at the limit), into
+// one buffer of the size the server announced when it announced one.
+func readBody(r io.Reader, size, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if size > 0 && size <= limit {
+		// ReadFrom wants MinRead bytes free before each read, the last
+		// one (that sees EOF) included.
+		buf.Grow(int(size) + bytes.MinRead)
 	}
-	buf := make([]byte, 0, size+1)
-	for {
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-		if len(buf) == cap(buf) {
-			// The server sent more than it announced.
-			rest, err := io.ReadAll(r)
-			return append(buf, rest...), err
-		}
-	}
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	return buf.Bytes(), err
 }
 
 func (c *Client) statusError(op string, resp *http.Response, body []byte) *Error {
@@ -668,7 +643,7 @@ func (c *Client) statusError(op string, resp *http.Response, body []byte) *Error
 	case s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout:
 		e.Kind = ErrUnavailable
 	case s >= 300 && s < 400:
-		e.Message = "the API answered with a redirect, which is not followed so that the token is never sent elsewhere: check ATOMIC_API_URL (https, exact host)"
+		e.Message = "" // the summary says why a redirect is not followed
 	}
 	return e
 }

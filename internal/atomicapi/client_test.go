@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atomtelecom/atomic-mcp/internal/advice"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
@@ -456,8 +457,8 @@ func TestConnectionRefused(t *testing.T) {
 			if ae.Status != 0 {
 				t.Errorf("Status %d, want 0 when no answer arrived", ae.Status)
 			}
-			if !strings.Contains(ae.Error(), "ATOMIC_API_URL") {
-				t.Errorf("error %q should point at ATOMIC_API_URL", ae)
+			if told := advice.Explain(ae); !strings.Contains(told, "ATOMIC_API_URL") {
+				t.Errorf("%q should point at ATOMIC_API_URL", told)
 			}
 			if strings.Contains(ae.Error(), base) {
 				t.Errorf("error %q repeats the request URL", ae)

@@ -39,13 +39,16 @@ type Error struct {
 	Err error
 }
 
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.Op + ": " + e.Summary() + e.Detail() }
+
+// Summary names the cause, without the operation or the API's own words.
+// What to do about it is for whoever shows the error to a person to add
+// (internal/advice): this package names no setting.
+func (e *Error) Summary() string {
 	var b strings.Builder
-	b.WriteString(e.Op)
-	b.WriteString(": ")
 	switch e.Kind {
 	case ErrUnauthorized:
-		fmt.Fprintf(&b, "the Atomic API rejected the access token (HTTP %d): check ATOMIC_API_TOKEN; copy a current token from the Atomic portal (Account Settings > General Settings > Profile Settings)", e.Status)
+		fmt.Fprintf(&b, "the Atomic API rejected the access token (HTTP %d)", e.Status)
 	case ErrNotFound:
 		fmt.Fprintf(&b, "not found (HTTP %d)", e.Status)
 	case ErrValidation:
@@ -68,16 +71,26 @@ func (e *Error) Error() string {
 		if e.Status != 0 {
 			fmt.Fprintf(&b, " (HTTP %d)", e.Status)
 		}
-		b.WriteString(": try again shortly; if it persists, check ATOMIC_API_URL and the network")
 	case ErrMalformed:
 		b.WriteString("the Atomic API sent a response that could not be read")
 		if e.Status != 0 {
 			fmt.Fprintf(&b, " (HTTP %d)", e.Status)
 		}
-		b.WriteString(": check that ATOMIC_API_URL points at the Atomic API")
 	default:
-		fmt.Fprintf(&b, "unexpected answer from the Atomic API (HTTP %d)", e.Status)
+		if e.Status >= 300 && e.Status < 400 {
+			fmt.Fprintf(&b, "the Atomic API answered with a redirect (HTTP %d), which is not followed so that the token is never sent elsewhere", e.Status)
+		} else {
+			fmt.Fprintf(&b, "unexpected answer from the Atomic API (HTTP %d)", e.Status)
+		}
 	}
+	return b.String()
+}
+
+// Detail is what follows the summary: the API's message and per-field
+// messages, then the underlying cause, each led by its separator ("" when
+// there are none).
+func (e *Error) Detail() string {
+	var b strings.Builder
 	if e.Message != "" {
 		fmt.Fprintf(&b, ": %s", e.Message)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atomtelecom/atomic-mcp/internal/advice"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
@@ -71,15 +72,21 @@ func TestErrorMapping(t *testing.T) {
 				if ae.Op == "" || !strings.HasPrefix(err.Error(), ae.Op+": ") {
 					t.Errorf("error %q does not start with its operation %q", err, ae.Op)
 				}
+				// What a person is told: the error with its advice.
+				told := advice.Explain(err)
 				for _, s := range tt.contains {
-					if !strings.Contains(err.Error(), s) {
-						t.Errorf("error %q does not contain %q", err, s)
+					if !strings.Contains(told, s) {
+						t.Errorf("%q does not contain %q", told, s)
 					}
 				}
 				for _, s := range tt.excludes {
-					if strings.Contains(err.Error(), s) {
-						t.Errorf("error %q contains %q", err, s)
+					if strings.Contains(told, s) {
+						t.Errorf("%q contains %q", told, s)
 					}
+				}
+				// The client itself names no setting: that is advice.
+				if strings.Contains(err.Error(), "ATOMIC_") {
+					t.Errorf("the client's error %q names a setting", err)
 				}
 				if tt.wantFields != nil && !reflect.DeepEqual(ae.Fields, tt.wantFields) {
 					t.Errorf("Fields %v, want %v", ae.Fields, tt.wantFields)

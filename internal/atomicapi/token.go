@@ -1,7 +1,6 @@
 package atomicapi
 
 import (
-	"crypto/subtle"
 	"log/slog"
 )
 
@@ -20,11 +19,6 @@ func NewToken(raw string) Token { return Token{value: &raw} }
 
 // IsZero reports whether no token was given.
 func (t Token) IsZero() bool { return t.reveal() == "" }
-
-// Equal reports whether t holds raw, in constant time.
-func (t Token) Equal(raw string) bool {
-	return subtle.ConstantTimeCompare([]byte(t.reveal()), []byte(raw)) == 1
-}
 
 func (t Token) reveal() string {
 	if t.value == nil {

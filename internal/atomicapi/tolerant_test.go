@@ -6,8 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/atomtelecom/atomic-mcp/internal/advice"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
@@ -87,25 +87,7 @@ func TestCustomersDecodeTolerantly(t *testing.T) {
 			if got[0].Deleted() != (tt.want.DeleteDate != "") {
 				t.Errorf("Deleted() = %v for delete_date %q", got[0].Deleted(), got[0].DeleteDate)
 			}
-			if got[0].CreatedDate != "" {
-				if _, ok := got[0].CreatedAt(); !ok {
-					t.Errorf("CreatedAt() cannot parse %q", got[0].CreatedDate)
-				}
-			}
 		})
-	}
-}
-
-func TestCreatedAtBothForms(t *testing.T) {
-	want := time.Date(2022, 7, 25, 2, 42, 2, 0, time.UTC)
-	for _, s := range []string{"2022-07-25 02:42:02", "2022-07-25T02:42:02Z", "2022-07-25T12:42:02+10:00", "2022-07-25T02:42:02"} {
-		got, ok := atomicapi.Customer{CreatedDate: s}.CreatedAt()
-		if !ok || !got.Equal(want) {
-			t.Errorf("CreatedAt(%q) = %v, %v; want %v", s, got, ok, want)
-		}
-	}
-	if _, ok := (atomicapi.Customer{}).CreatedAt(); ok {
-		t.Error("CreatedAt of an empty date reports ok")
 	}
 }
 
@@ -210,8 +192,8 @@ func TestMalformedAnswers(t *testing.T) {
 				if ae.Status != 200 {
 					t.Errorf("Status %d, want 200", ae.Status)
 				}
-				if !strings.Contains(ae.Error(), "ATOMIC_API_URL") {
-					t.Errorf("error %q should suggest checking ATOMIC_API_URL", ae)
+				if told := advice.Explain(ae); !strings.Contains(told, "ATOMIC_API_URL") {
+					t.Errorf("%q should suggest checking ATOMIC_API_URL", told)
 				}
 				if tt.mention != "" && !strings.Contains(ae.Error(), tt.mention) {
 					t.Errorf("error %q should mention %q", ae, tt.mention)

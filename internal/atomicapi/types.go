@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Customer is a sub-customer of the reseller account, as the API returns it.
@@ -120,10 +119,6 @@ func (c *Customer) setField(key, text string) bool {
 	}
 	return true
 }
-
-// CreatedAt parses CreatedDate, which the API documents as ISO 8601 but
-// shows as "2006-01-02 15:04:05". A time without a zone is taken as UTC.
-func (c Customer) CreatedAt() (time.Time, bool) { return parseTime(c.CreatedDate) }
 
 // NewCustomer holds the fields of a create request. Optional fields left ""
 // are omitted from the request body.
@@ -326,17 +321,6 @@ func timeText(s string) string {
 		return ""
 	}
 	return s
-}
-
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"}
-
-func parseTime(s string) (time.Time, bool) {
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
 
 func describeJSON(data []byte) string {

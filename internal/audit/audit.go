@@ -86,10 +86,9 @@ type Entry struct {
 
 // Log appends entries to a file. It is safe for concurrent use.
 type Log struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
-	now  func() time.Time
+	mu  sync.Mutex
+	f   *os.File
+	now func() time.Time
 }
 
 // Open opens path for appending, creating it with mode 0600. A file that
@@ -121,7 +120,7 @@ func Open(path string) (*Log, error) {
 			return nil, fmt.Errorf("%s is readable by others (mode %#o) and could not be narrowed to 0600: %w", path, info.Mode().Perm(), unwrap(err))
 		}
 	}
-	return &Log{f: f, path: path, now: time.Now}, nil
+	return &Log{f: f, now: time.Now}, nil
 }
 
 // Record appends e as one line. Fields the caller left empty are filled in
@@ -166,9 +165,6 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 	}
 	return nil
 }
-
-// Path is the file the trail is written to.
-func (l *Log) Path() string { return l.path }
 
 // Close closes the file. Later Records fail.
 func (l *Log) Close() error {

@@ -91,7 +91,7 @@ func runCall(ctx context.Context, env Env, args []string) error {
 	}
 	positional, flags := split(args)
 	if len(positional) < 1 || len(positional) > 2 {
-		return usageError("atomic-mcp call TOOL [JSON|-] [--yes] [FLAGS]: the tool and its arguments come before the flags, e.g. atomic-mcp call list_customers '{\"customer_name\":\"Redfern\"}' --sandbox")
+		return usageError("atomic-mcp call TOOL [JSON|-] [--yes] [FLAGS]: one tool and at most one JSON object of arguments, among the flags in any order, e.g. atomic-mcp call list_customers '{\"customer_name\":\"Redfern\"}' --sandbox")
 	}
 	name := positional[0]
 	if yes && name != "delete_customer" {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/atomtelecom/atomic-mcp/internal/advice"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
 	"github.com/atomtelecom/atomic-mcp/internal/install"
 	"github.com/atomtelecom/atomic-mcp/internal/suggest"
@@ -70,7 +71,7 @@ func runConfig(_ context.Context, env Env, args []string) error {
 	fmt.Fprintln(env.Stderr, format.where)
 	warnGoRun(env)
 	if bytes.Contains(out, []byte(TokenPlaceholder)) {
-		fmt.Fprintf(env.Stderr, "Replace %s with the token from the Atomic portal (Account Settings > General Settings > Profile Settings), or keep it out of the file with --api-token-file FILE. Try it first with --sandbox.\n", TokenPlaceholder)
+		fmt.Fprintf(env.Stderr, "Replace %s with the token from the Atomic portal (%s), or keep it out of the file with --api-token-file FILE. Try it first with --sandbox.\n", TokenPlaceholder, advice.TokenPortalPath)
 	}
 	return nil
 }

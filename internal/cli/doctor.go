@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/atomtelecom/atomic-mcp/internal/advice"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/audit"
 	"github.com/atomtelecom/atomic-mcp/internal/config"
@@ -186,7 +187,7 @@ func explainAPIError(err error) (what, fix string) {
 	switch {
 	case errors.Is(err, atomicapi.ErrUnauthorized):
 		return "the Atomic API rejected the token (HTTP 401/403)",
-			"copy a current token from the Atomic portal (Account Settings > General Settings > Profile Settings) into ATOMIC_API_TOKEN or the --api-token-file, exactly as shown, without a \"Bearer\" prefix"
+			advice.CopyToken + " into ATOMIC_API_TOKEN or the --api-token-file, exactly as shown, without a \"Bearer\" prefix"
 	case errors.As(err, &certInvalid) && certInvalid.Reason == x509.Expired:
 		return "the API's TLS certificate is expired or not yet valid for this machine: " + err.Error(),
 			"check this machine's clock (see the clock line); if the clock is right, report the certificate to Atom Telecom"

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atomtelecom/atomic-mcp/internal/advice"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 	"github.com/atomtelecom/atomic-mcp/internal/confirm"
 	"github.com/atomtelecom/atomic-mcp/internal/suggest"
@@ -100,7 +101,7 @@ func Invalid(setting string, err error) error {
 // ErrHelp is returned when -h or --help was asked for; usage has been printed.
 var ErrHelp = flag.ErrHelp
 
-const tokenHelp = "copy it from the Atomic portal (Account Settings > General Settings > Profile Settings), or run with --sandbox"
+const tokenHelp = "copy it from the Atomic portal (" + advice.TokenPortalPath + "), or run with --sandbox"
 
 // flagValues are the server's flags, as parsed.
 type flagValues struct {

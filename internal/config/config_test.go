@@ -1,18 +1,44 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
+}
+
+// sentToken is the Authorization an API upstream receives from a client
+// holding tok: the token is readable nowhere else.
+func sentToken(t *testing.T, tok atomicapi.Token) string {
+	t.Helper()
+	got := make(chan string, 1)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case got <- r.Header.Get("Authorization"):
+		default:
+		}
+		_, _ = io.WriteString(w, `{"data":[]}`)
+	}))
+	defer up.Close()
+	c, err := atomicapi.New(atomicapi.Options{BaseURL: up.URL, Token: tok, RateLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.ListServicePlans(context.Background())
+	return <-got
 }
 
 func TestParse(t *testing.T) {
@@ -66,7 +92,7 @@ func TestParse(t *testing.T) {
 		{name: "token on argv refused", args: []string{"--api-token=hunter2"}, wantErr: "--api-token is not accepted"},
 		{name: "token on argv refused, single dash", args: []string{"-api-token", "hunter2"}, wantErr: "--api-token is not accepted"},
 		{name: "token file", args: []string{"--api-token-file", tokenFile}, env: map[string]string{"ATOMIC_API_TOKEN": "from-env"}, check: func(t *testing.T, c Config) {
-			if !c.APIToken.Equal("from-file") {
+			if got := sentToken(t, c.APIToken); got != "from-file" {
 				t.Error("token file did not win over env")
 			}
 		}},

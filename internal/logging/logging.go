@@ -5,7 +5,6 @@ package logging
 
 import (
 	"io"
-	"log"
 	"log/slog"
 	"os"
 	"time"
@@ -37,13 +36,6 @@ func Handler(w io.Writer, opts Options) slog.Handler {
 		TimeFormat: time.TimeOnly,
 		NoColor:    opts.NoColor || !isTerminal(w),
 	})
-}
-
-// StdLogger adapts a handler for libraries that log through *log.Logger,
-// so that their lines share the format (one JSON object per line in json
-// mode) instead of interleaving plain text.
-func StdLogger(h slog.Handler, level slog.Level) *log.Logger {
-	return slog.NewLogLogger(h, level)
 }
 
 // isTerminal reports whether w is a character device; tint never checks.

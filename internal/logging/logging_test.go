@@ -19,7 +19,8 @@ func TestFormats(t *testing.T) {
 			log := slog.New(h)
 			log.Info("tool call", "tool", "list_customers", "token", token)
 			log.Debug("nested", slog.Group("cfg", "token", token))
-			StdLogger(h, slog.LevelError).Printf("mcp-go says %s", "hello")
+			// Libraries that log through *log.Logger share the format.
+			slog.NewLogLogger(h, slog.LevelError).Printf("mcp-go says %s", "hello")
 
 			out := buf.String()
 			if strings.Contains(out, "super-secret-token") {

@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/atomtelecom/atomic-mcp/internal/advice"
 	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
 
@@ -50,7 +51,7 @@ func Register(s *server.MCPServer, api API) {
 	), func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		plans, err := api.ListServicePlans(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", PlansURI, err)
+			return nil, fmt.Errorf("read %s: %s", PlansURI, advice.Explain(err))
 		}
 		if plans == nil {
 			plans = []atomicapi.ServicePlan{}
@@ -69,7 +70,7 @@ func Register(s *server.MCPServer, api API) {
 		}
 		customers, err := api.ListCustomers(ctx, "")
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", req.Params.URI, err)
+			return nil, fmt.Errorf("read %s: %s", req.Params.URI, advice.Explain(err))
 		}
 		i := slices.IndexFunc(customers, func(c atomicapi.Customer) bool { return c.CustomerID == id })
 		if i < 0 {

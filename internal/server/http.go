@@ -224,7 +224,7 @@ func Handler(s *server.MCPServer, opts HTTPOptions) (http.Handler, func(context.
 	default:
 		options := []server.StreamableHTTPOption{
 			server.WithStateLess(opts.Stateless),
-			server.WithStreamableHTTPLogger(opts.Logger),
+			server.WithStreamableHTTPLogger(libraryLogger(opts.Logger)),
 			server.WithHeartbeatInterval(25 * time.Second),
 		}
 		var sess *sessions

@@ -112,6 +112,15 @@ func logCalls(log *slog.Logger) server.ToolHandlerMiddleware {
 			note := &calllog.Note{}
 			start := time.Now()
 			res, err := next(calllog.With(atomicapi.WithTrace(ctx, trace), note), req)
+			if err == nil && res != nil && res.NeedsInput() {
+				// One leg of a call that the client completes with a second
+				// tools/call carrying the user's answer: that one is logged,
+				// so that one call is one line whichever way the answer
+				// travels.
+				log.DebugContext(ctx, "tool call awaits the user's answer", "tool", req.Params.Name,
+					"duration", time.Since(start).Round(time.Millisecond), "upstream_requests", trace.Requests())
+				return res, err
+			}
 			outcome, level := outcomeOf(res, err, note.Get())
 			attrs := []any{
 				"tool", req.Params.Name,
