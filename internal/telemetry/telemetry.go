@@ -133,7 +133,11 @@ func New(ctx context.Context, opts Options) (*Telemetry, error) {
 		}
 		// The batcher's queue is bounded (OTEL_BSP_MAX_QUEUE_SIZE, 2048 by
 		// default) and drops spans when full rather than blocking a call.
-		tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(newBatcher(exp, getenv)))
+		cfg, warnings := batchSettings(getenv)
+		for _, w := range warnings {
+			logger.Warn("invalid telemetry setting", "cause", w)
+		}
+		tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(newBatcher(exp, cfg)))
 		t.tracer, t.tracing = tp, true
 		t.flush = append(t.flush, tp.ForceFlush)
 		t.shutdown = append(t.shutdown, tp.Shutdown)
