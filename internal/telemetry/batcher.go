@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -30,7 +29,7 @@ import (
 type batcher struct {
 	exp    sdktrace.SpanExporter
 	cfg    batchConfig
-	handle func(error) // reports export failures and drops; otel.Handle
+	handle func(error) // reports export failures and drops
 
 	mu     sync.Mutex
 	queue  []sdktrace.ReadOnlySpan
@@ -106,13 +105,14 @@ func batchSettings(getenv func(string) string) (batchConfig, []error) {
 	return c, warnings
 }
 
-// newBatcher starts a batcher exporting to exp; Shutdown stops it.
-func newBatcher(exp sdktrace.SpanExporter, cfg batchConfig) *batcher {
+// newBatcher starts a batcher exporting to exp; Shutdown stops it. handle
+// receives export failures and drop reports (otel.Handle in New).
+func newBatcher(exp sdktrace.SpanExporter, cfg batchConfig, handle func(error)) *batcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &batcher{
 		exp:    exp,
 		cfg:    cfg,
-		handle: otel.Handle,
+		handle: handle,
 		ctx:    ctx,
 		cancel: cancel,
 		full:   make(chan struct{}, 1),
@@ -233,7 +233,7 @@ func (b *batcher) reportDropped() {
 	if d == b.reported {
 		return
 	}
-	b.handle(fmt.Errorf("%d spans dropped: the span queue (OTEL_BSP_MAX_QUEUE_SIZE=%d) was full because the exporter is slower than spans end", d-b.reported, b.cfg.maxQueue))
+	b.handle(fmt.Errorf("%d spans dropped: the exporter could not keep up with the span queue (OTEL_BSP_MAX_QUEUE_SIZE=%d)", d-b.reported, b.cfg.maxQueue))
 	b.reported = d
 }
 

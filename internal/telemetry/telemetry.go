@@ -137,7 +137,7 @@ func New(ctx context.Context, opts Options) (*Telemetry, error) {
 		for _, w := range warnings {
 			logger.Warn("invalid telemetry setting", "cause", w)
 		}
-		tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(newBatcher(exp, cfg)))
+		tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(newBatcher(exp, cfg, otel.Handle)))
 		t.tracer, t.tracing = tp, true
 		t.flush = append(t.flush, tp.ForceFlush)
 		t.shutdown = append(t.shutdown, tp.Shutdown)
