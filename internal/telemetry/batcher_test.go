@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -593,10 +594,19 @@ func (d *discard) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) 
 func (*discard) Shutdown(context.Context) error { return nil }
 
 // BenchmarkSpanProcessor compares what ending a span costs the caller with
-// the SDK's BatchSpanProcessor and with the batcher, both at their default
-// settings, one caller (serial) and GOMAXPROCS callers (parallel); none is
-// the span without any processor. exported/op below 1 means spans were
-// dropped by a full queue.
+// the SDK's BatchSpanProcessor and with the batcher, at their default
+// settings; none is the span with no processor at all. Three ways of
+// ending spans:
+//
+//   - serial: one goroutine ending spans back to back;
+//   - parallel: GOMAXPROCS goroutines doing so (b.RunParallel);
+//   - sparse: one goroutine ending a span every 50 µs or so, as a server
+//     does, so that the SDK's export goroutine is asleep when each span
+//     ends; it reports the time End itself took (end-ns/op, mean, and
+//     end-p50-ns), ns/op being mostly the pause.
+//
+// exported/op below 1 means a full queue dropped spans: a tight loop ends
+// spans faster than a busy machine schedules the export goroutine.
 func BenchmarkSpanProcessor(b *testing.B) {
 	processors := []struct {
 		name string
@@ -609,7 +619,7 @@ func BenchmarkSpanProcessor(b *testing.B) {
 			return newBatcher(e, cfg, func(error) {})
 		}},
 	}
-	for _, mode := range []string{"serial", "parallel"} {
+	for _, mode := range []string{"serial", "parallel", "sparse"} {
 		for _, p := range processors {
 			b.Run(mode+"/"+p.name, func(b *testing.B) {
 				exp := &discard{}
@@ -622,18 +632,33 @@ func BenchmarkSpanProcessor(b *testing.B) {
 				ctx := context.Background()
 				b.ReportAllocs()
 				b.ResetTimer()
-				if mode == "serial" {
+				switch mode {
+				case "serial":
 					for range b.N {
 						_, s := tr.Start(ctx, "op")
 						s.End()
 					}
-				} else {
+				case "parallel":
 					b.RunParallel(func(pb *testing.PB) {
 						for pb.Next() {
 							_, s := tr.Start(ctx, "op")
 							s.End()
 						}
 					})
+				case "sparse":
+					ends := make([]time.Duration, b.N)
+					var total time.Duration
+					for i := range b.N {
+						time.Sleep(50 * time.Microsecond)
+						_, s := tr.Start(ctx, "op")
+						t0 := time.Now()
+						s.End()
+						ends[i] = time.Since(t0)
+						total += ends[i]
+					}
+					slices.Sort(ends)
+					b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "end-ns/op")
+					b.ReportMetric(float64(ends[b.N/2].Nanoseconds()), "end-p50-ns")
 				}
 				b.StopTimer()
 				_ = tp.Shutdown(ctx)
