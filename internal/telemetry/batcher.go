@@ -10,7 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/semconv/v1.41.0/otelconv"
 )
 
 // batcher is a batch span processor with a bounded queue that, unlike the
@@ -35,9 +37,10 @@ type batcher struct {
 	queue  []sdktrace.ReadOnlySpan
 	closed bool // set by Shutdown under mu: no span is queued after it
 
-	dropped  atomic.Int64 // spans never handed to the exporter
-	reported int64        // dropped as of the last report; run goroutine only
-	spare    []sdktrace.ReadOnlySpan
+	dropped   atomic.Int64 // spans refused by a full queue
+	processed atomic.Int64 // spans handed to the exporter
+	reported  int64        // dropped as of the last report; run goroutine only
+	spare     []sdktrace.ReadOnlySpan
 
 	// ctx is the parent of every export; Shutdown cancels it when its own
 	// context ends first, so that an export in flight is abandoned and the
@@ -158,9 +161,31 @@ func (b *batcher) signalFull() {
 	}
 }
 
-// Dropped is how many spans were never exported: refused by a full queue,
-// or still queued when Shutdown gave up.
+// Dropped is how many spans a full queue refused.
 func (b *batcher) Dropped() int64 { return b.dropped.Load() }
+
+// observe reports the batcher's counts on m as
+// otel.sdk.processor.span.processed, the conventions' metric for a batching
+// span processor: the spans handed to the exporter, and with
+// error.type=queue_full the spans dropped.
+func (b *batcher) observe(m metric.Meter) error {
+	c, err := otelconv.NewSDKProcessorSpanProcessedObservable(m)
+	if err != nil {
+		return fmt.Errorf("span processor metric: %w", err)
+	}
+	typ := c.AttrComponentType(otelconv.ComponentTypeBatchingSpanProcessor)
+	exported := metric.WithAttributes(typ)
+	full := metric.WithAttributes(typ, c.AttrErrorType("queue_full"))
+	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		o.ObserveInt64(c.Inst(), b.processed.Load(), exported)
+		o.ObserveInt64(c.Inst(), b.dropped.Load(), full)
+		return nil
+	}, c.Inst())
+	if err != nil {
+		return fmt.Errorf("span processor metric: %w", err)
+	}
+	return nil
+}
 
 func (b *batcher) run() {
 	defer close(b.done)
@@ -181,6 +206,9 @@ func (b *batcher) run() {
 			// Shutdown set closed under mu before closing stop: the queue
 			// can only shrink now, so this drains it.
 			b.stopErr = b.exportQueued()
+			if b.ctx.Err() != nil && b.stopErr != nil {
+				b.handle(b.stopErr) // Shutdown has returned without it
+			}
 			b.reportDropped()
 			return
 		}
@@ -211,11 +239,12 @@ func (b *batcher) exportQueued() error {
 	for rest := pending; len(rest) > 0; {
 		if b.ctx.Err() != nil {
 			// Shutdown gave up waiting; what is left is not exported.
-			b.dropped.Add(int64(len(rest)))
+			errs = append(errs, fmt.Errorf("%d spans not exported: shutdown gave up waiting for the exporter", len(rest)))
 			break
 		}
 		n := min(len(rest), b.cfg.maxBatch)
 		ctx, cancel := context.WithTimeout(b.ctx, b.cfg.timeout)
+		b.processed.Add(int64(n))
 		if err := b.exp.ExportSpans(ctx, rest[:n]); err != nil {
 			errs = append(errs, fmt.Errorf("exporting %d spans: %w", n, err))
 		}
@@ -261,7 +290,8 @@ func (b *batcher) ForceFlush(ctx context.Context) error {
 
 // Shutdown exports what is queued and shuts the exporter down, within ctx.
 // Spans ending afterwards are dropped. When ctx ends first the export in
-// flight is cancelled and the spans still queued are dropped.
+// flight is cancelled and the spans still queued are not exported (which
+// the error handler is told).
 func (b *batcher) Shutdown(ctx context.Context) error {
 	b.mu.Lock()
 	if b.closed {
