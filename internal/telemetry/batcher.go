@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,7 +94,12 @@ func batchSettings(getenv func(string) string) (batchConfig, []error) {
 		return n
 	}
 	ms := func(name string, def int) time.Duration {
-		return time.Duration(positive(name, def)) * time.Millisecond
+		n := positive(name, def)
+		if int64(n) > math.MaxInt64/int64(time.Millisecond) { // would overflow a Duration
+			warnings = append(warnings, fmt.Errorf("%s=%d ignored: it is too large; using the default %d", name, n, def))
+			n = def
+		}
+		return time.Duration(n) * time.Millisecond
 	}
 	c := batchConfig{
 		delay:    ms("OTEL_BSP_SCHEDULE_DELAY", defaultScheduleDelayMS),

@@ -436,6 +436,7 @@ func TestBatchSettings(t *testing.T) {
 		{"not a number", map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "5s"}, defaults, []string{`OTEL_BSP_SCHEDULE_DELAY="5s"`}},
 		{"a fraction", map[string]string{"OTEL_BSP_EXPORT_TIMEOUT": "1.5"}, defaults, []string{`OTEL_BSP_EXPORT_TIMEOUT="1.5"`}},
 		{"zero", map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "0"}, defaults, []string{`OTEL_BSP_MAX_QUEUE_SIZE="0"`}},
+		{"too long for a duration", map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "9300000000000"}, defaults, []string{"OTEL_BSP_SCHEDULE_DELAY=9300000000000"}},
 		{"negative", map[string]string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "-1"}, defaults, []string{`OTEL_BSP_MAX_EXPORT_BATCH_SIZE="-1"`}},
 		{"a batch larger than the queue is cut to it", map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "100"},
 			batchConfig{delay: 5 * time.Second, timeout: 30 * time.Second, maxQueue: 100, maxBatch: 100}, []string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512", "OTEL_BSP_MAX_QUEUE_SIZE=100"}},
