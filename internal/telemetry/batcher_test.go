@@ -464,7 +464,7 @@ func TestBatchSettings(t *testing.T) {
 // logged by name, and the queue size given is the one that bounds the
 // queue, its drops logged and counted in otel.sdk.processor.span.processed.
 func TestNewHonoursBatchSettings(t *testing.T) {
-	var logs syncBuffer
+	var logs bytes.Buffer // read once Shutdown has stopped every writer
 	rec := newRecorder(true)
 	reader := sdkmetric.NewManualReader()
 	tel, err := New(context.Background(), Options{
@@ -528,24 +528,6 @@ func TestNewHonoursBatchSettings(t *testing.T) {
 			t.Errorf("logs do not say %s:\n%s", want, logs.String())
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestBatcherConcurrentSpansExportedExactlyOnce(t *testing.T) {
