@@ -35,6 +35,7 @@ bench: ## run the benchmarks (figures in README.md, Performance)
 	go test -run '^$$' -bench '^BenchmarkLargePage$$' -benchtime 200x ./internal/e2e
 	go test -run '^$$' -bench '^BenchmarkHTTPLoad$$' -benchtime 1x ./internal/e2e
 	go test -run '^$$' -bench '^BenchmarkTracingOverhead$$' -benchtime 5000x ./internal/e2e
+	go test -run '^$$' -bench '^BenchmarkSpanProcessor$$' -benchmem ./internal/telemetry
 	go test -run '^$$' -bench '^BenchmarkRedisWritePath$$' -benchtime 2000x ./internal/store
 	go test -run '^$$' -bench '^BenchmarkStoreWrites$$' -benchtime 300x ./internal/app
 

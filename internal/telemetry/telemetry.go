@@ -124,6 +124,7 @@ func New(ctx context.Context, opts Options) (*Telemetry, error) {
 		logger.Warn("telemetry export failed", "cause", err)
 	}))
 
+	var spans *batcher
 	if exportTraces {
 		exp := opts.SpanExporter
 		if exp == nil {
@@ -133,7 +134,12 @@ func New(ctx context.Context, opts Options) (*Telemetry, error) {
 		}
 		// The batcher's queue is bounded (OTEL_BSP_MAX_QUEUE_SIZE, 2048 by
 		// default) and drops spans when full rather than blocking a call.
-		tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(newBatcher(exp, getenv)))
+		cfg, warnings := batchSettings(getenv)
+		for _, w := range warnings {
+			logger.Warn("invalid telemetry setting", "cause", w)
+		}
+		spans = newBatcher(exp, cfg, otel.Handle)
+		tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(spans))
 		t.tracer, t.tracing = tp, true
 		t.flush = append(t.flush, tp.ForceFlush)
 		t.shutdown = append(t.shutdown, tp.Shutdown)
@@ -163,6 +169,11 @@ func New(ctx context.Context, opts Options) (*Telemetry, error) {
 	if len(readers) > 0 {
 		mp := sdkmetric.NewMeterProvider(append(readers, sdkmetric.WithResource(res))...)
 		t.meter, t.metering = mp, true
+		if spans != nil {
+			if err := spans.observe(mp.Meter(ScopeName)); err != nil {
+				logger.Warn("telemetry", "cause", err) // the drops are still logged
+			}
+		}
 		t.flush = append(t.flush, mp.ForceFlush)
 		t.shutdown = append(t.shutdown, mp.Shutdown)
 	}
