@@ -51,7 +51,7 @@ func init() {
 		{"sandbox", "[--addr HOST:PORT]", "serve the simulated Atomic API on a fixed address (default " + DefaultSandboxAddr + ") and print the settings that point atomic-mcp call, or a client, at it", runSandbox},
 		{"tools", "[FLAGS]", "print the tools with their input and output schemas, as JSON", runTools},
 		{"call", "TOOL [JSON|-] [--yes] [FLAGS]", "run one tool in process and print its structured result as JSON; - reads the arguments from stdin", runCall},
-		{"help", "", "show this help", runHelp},
+		{"help", "[SUBCOMMAND]", "show this help, or one subcommand's", runHelp},
 	}
 }
 
@@ -72,10 +72,34 @@ func Run(ctx context.Context, args []string, env Env) error {
 	if env.Getenv == nil {
 		env.Getenv = func(string) string { return "" }
 	}
+	if wantsHelp(args[1:]) {
+		return commands[i].usage(env.Stdout)
+	}
 	return commands[i].run(ctx, env, args[1:])
 }
 
-func runHelp(_ context.Context, env Env, _ []string) error {
+// wantsHelp reports a -h or --help among a subcommand's arguments: that is
+// a request for its usage, not a setting for doctor to report or a flag for
+// config to refuse.
+func wantsHelp(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool {
+		return a == "-h" || a == "-help" || a == "--help"
+	})
+}
+
+func (c command) usage(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "Usage: atomic-mcp %s %s\n\n%s.\n\nFLAGS are the server's (atomic-mcp --help lists them); they come after the subcommand's own arguments.\n", c.name, c.args, c.summary)
+	return err
+}
+
+func runHelp(_ context.Context, env Env, args []string) error {
+	if len(args) > 0 {
+		i := slices.IndexFunc(commands, func(c command) bool { return c.name == args[0] })
+		if i < 0 {
+			return unknownCommand(args)
+		}
+		return commands[i].usage(env.Stdout)
+	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "Usage:\tatomic-mcp [FLAGS]\tserve MCP; atomic-mcp --help lists the FLAGS\n")
 	for _, c := range commands {

@@ -623,6 +623,28 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// TestSubcommandHelp: --help after any subcommand prints that subcommand's
+// usage and succeeds; it is neither a problem for doctor nor a flag for the
+// server's flag set to refuse.
+func TestSubcommandHelp(t *testing.T) {
+	for _, c := range commands {
+		for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				out, _, err := run(t, nil, "", args...)
+				if err != nil {
+					t.Fatalf("err %v", err)
+				}
+				if !strings.HasPrefix(out, "Usage: atomic-mcp "+c.name+" ") || strings.Contains(out, "problem") {
+					t.Errorf("stdout:\n%s", out)
+				}
+			})
+		}
+	}
+	if _, _, err := run(t, nil, "", "help", "cal"); err == nil || !strings.Contains(err.Error(), "did you mean call") {
+		t.Errorf("help cal: %v", err)
+	}
+}
+
 // The tool's name and arguments may stand before, between or after the
 // server's flags: the flag set knows which flags take a value.
 func TestCallArgumentsAnywhere(t *testing.T) {

@@ -99,6 +99,7 @@ func TestParse(t *testing.T) {
 		{name: "token file missing", args: []string{"--api-token-file", "/nonexistent/x"}, wantErr: "--api-token-file: /nonexistent/x"},
 		{name: "token file empty", args: []string{"--api-token-file", emptyFile}, wantErr: "is empty"},
 		{name: "token with whitespace", env: map[string]string{"ATOMIC_API_TOKEN": "abc def"}, wantErr: "contains whitespace"},
+		{name: "token with a Bearer prefix", env: map[string]string{"ATOMIC_API_TOKEN": "Bearer abc"}, wantErr: `starts with "Bearer "`},
 		{name: "short confirm secret", env: map[string]string{"ATOMIC_API_TOKEN": "a", "ATOMIC_MCP_CONFIRM_SECRET": "short"}, wantErr: "ATOMIC_MCP_CONFIRM_SECRET is too short"},
 		{name: "stray argument", args: []string{"serve"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "unexpected argument \"serve\""},
 		{name: "unknown flag", args: []string{"--nope"}, env: map[string]string{"ATOMIC_API_TOKEN": "a"}, wantErr: "unknown flag --nope (atomic-mcp --help lists the flags)"},

@@ -47,6 +47,8 @@ func CheckToken(raw, source string) error {
 	case strings.Contains(raw, "${"):
 		cause = fmt.Sprintf("holds an unsubstituted variable (%s): the client did not replace ${…} (a known bundle bug, modelcontextprotocol/mcpb#251)", unsubstituted(raw))
 		fix = tokenFix
+	case len(raw) > 7 && strings.EqualFold(raw[:7], "bearer "):
+		cause, fix = `starts with "Bearer "`, "give the token alone, without the Bearer prefix: the server adds it"
 	case strings.ContainsAny(raw, " \t\r\n"):
 		cause, fix = "contains whitespace", "it must be the token alone, exactly as the Atomic portal shows it"
 	default:
