@@ -92,13 +92,23 @@ func (rt *recordType) decodeFlat(s string, rec unsafe.Pointer) (rest string, ok 
 	if s != "" && s[0] == '}' {
 		return s[1:], true
 	}
-	next := 0
+	next := 0 // the field the next key most likely names
 	for {
-		key, after, ok := readString(s)
-		if !ok {
-			return s, false
+		// Records come with their keys in the same order, so the next key
+		// is first compared, quotes and all, with the one after the field
+		// set last; only another key is read and looked up.
+		i := -1
+		var key string
+		if next < len(rt.fields) && strings.HasPrefix(s, rt.fields[next].quoted) {
+			i, s = next, s[len(rt.fields[next].quoted):]
+		} else {
+			k, after, ok := readString(s)
+			if !ok {
+				return s, false
+			}
+			i, key, s = rt.field(k), k, after
 		}
-		s = skipSpace(after)
+		s = skipSpace(s)
 		if s == "" || s[0] != ':' {
 			return s, false
 		}
@@ -106,7 +116,7 @@ func (rt *recordType) decodeFlat(s string, rec unsafe.Pointer) (rest string, ok 
 		if !ok {
 			return s, false
 		}
-		if i := rt.field(key, next); i >= 0 {
+		if i >= 0 {
 			if !rt.fields[i].set(rec, text) {
 				return s, false
 			}

@@ -27,6 +27,7 @@ type recordType struct {
 
 type recordField struct {
 	key    string
+	quoted string  // key as JSON writes it, for the fast path
 	index  int     // in the record's struct
 	offset uintptr // of the field in the record, for the fast path
 	kind   fieldKind
@@ -53,8 +54,8 @@ func newRecordType[T any](what string) *recordType {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if key == "" || key == "-" {
-			panic(fmt.Sprintf("atomicapi: %s.%s has no json key", t.Name(), f.Name))
+		if !plainKey(key) {
+			panic(fmt.Sprintf("atomicapi: %s.%s has no json key of plain ASCII", t.Name(), f.Name))
 		}
 		var kind fieldKind
 		var flex reflect.Type
@@ -68,13 +69,24 @@ func newRecordType[T any](what string) *recordType {
 		default:
 			panic(fmt.Sprintf("atomicapi: %s.%s is a %s, not a string or an int64 id", t.Name(), f.Name, f.Type))
 		}
-		rt.fields = append(rt.fields, recordField{key: key, index: i, offset: f.Offset, kind: kind})
+		rt.fields = append(rt.fields, recordField{key: key, quoted: `"` + key + `"`, index: i, offset: f.Offset, kind: kind})
 		rt.keys = append(rt.keys, key)
 		raw = append(raw, reflect.StructField{Name: f.Name, Type: flex, Tag: reflect.StructTag(`json:"` + key + `"`)})
 	}
 	rt.raw = reflect.StructOf(raw)
 	recordTypes[t] = rt
 	return rt
+}
+
+// plainKey reports whether key is a json key that JSON text can hold only
+// as itself, so that the fast path may compare the text with it quoted.
+func plainKey(key string) bool {
+	for _, c := range []byte(key) {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return key != "" && key != "-"
 }
 
 // unmarshal decodes data into the record *dst, the fast way when it can.
@@ -86,12 +98,8 @@ func (rt *recordType) unmarshal(data []byte, dst any) error {
 	return rt.unmarshalSlow(data, rec)
 }
 
-// field finds key's field, trying first the one after the field set last
-// (next), since records come with their keys in the same order.
-func (rt *recordType) field(key string, next int) int {
-	if next < len(rt.fields) && rt.fields[next].key == key {
-		return next
-	}
+// field finds key's field, -1 if there is none.
+func (rt *recordType) field(key string) int {
 	for i := range rt.fields {
 		if rt.fields[i].key == key {
 			return i
