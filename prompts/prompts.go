@@ -35,7 +35,8 @@ var templates = sync.OnceValue(func() *template.Template {
 // maxArgLen bounds each argument; prompts are for people's words, not files.
 const maxArgLen = 4000
 
-// API is what completions read; *atomicapi.Client provides it.
+// API is what completions read: the server passes the shared
+// *atomicapi.Cached (a bare *atomicapi.Client provides it too).
 type API interface {
 	ListCustomers(ctx context.Context, name string) ([]atomicapi.Customer, error)
 	ListServicePlans(ctx context.Context) ([]atomicapi.ServicePlan, error)

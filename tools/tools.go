@@ -21,7 +21,9 @@ import (
 	"github.com/atomtelecom/atomic-mcp/internal/store"
 )
 
-// API is what the tools need of the Atomic API; *atomicapi.Client provides it.
+// API is what the tools need of the Atomic API. The server passes the shared
+// *atomicapi.Cached, so that every tool reads through one cache; a bare
+// *atomicapi.Client provides it too.
 type API interface {
 	ListCustomers(ctx context.Context, name string) ([]atomicapi.Customer, error)
 	// ListCustomersFresh bypasses any cache: writes decide on it.

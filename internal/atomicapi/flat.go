@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The API's records are flat JSON objects of scalars. Decoding them through
@@ -19,28 +20,18 @@ import (
 // values, keys that match a field only case-insensitively, malformed input,
 // values a field rejects) it reports false and the caller falls back to
 // encoding/json, which gives the answer or the error. FuzzDecodeCustomer
-// checks the two paths against each other.
+// checks the two paths against each other. Which keys a record has, and
+// how each is read, comes from the record's struct (record.go).
 
-// fieldSetter is a record that decodes from a flat JSON object. setField
-// receives a member's key and its text as flexString reads it (strings
-// unescaped, numbers and booleans literally, null as ""), and reports false
-// when only the encoding/json path can decide.
-type fieldSetter interface {
-	setField(key, text string) bool
-}
-
-// unmarshalFlat decodes data into *dst when the fast path can, leaving *dst
-// untouched otherwise.
-func unmarshalFlat[T any, PT interface {
-	*T
-	fieldSetter
-}](data []byte, dst PT) bool {
-	var v T
-	rest, ok := decodeFlat(string(data), PT(&v))
+// unmarshalFlat decodes data into the record rec (addressable) when the
+// fast path can, leaving rec untouched otherwise.
+func (rt *recordType) unmarshalFlat(data []byte, rec reflect.Value) bool {
+	v := reflect.New(rec.Type())
+	rest, ok := rt.decodeFlat(string(data), v.UnsafePointer())
 	if !ok || skipSpace(rest) != "" {
 		return false
 	}
-	*dst = v
+	rec.Set(v.Elem())
 	return true
 }
 
@@ -52,7 +43,8 @@ const minRecordBytes = 64
 // records' strings share one copy of body, which the cache keeps alive no
 // longer than the records themselves.
 func decodeFlatArray[T any](body []byte) ([]T, bool) {
-	if _, ok := any((*T)(nil)).(fieldSetter); !ok {
+	rt := recordTypes[reflect.TypeFor[T]()]
+	if rt == nil {
 		return nil, false
 	}
 	s := skipSpace(string(body))
@@ -70,7 +62,7 @@ func decodeFlatArray[T any](body []byte) ([]T, bool) {
 	}
 	for {
 		items = append(items, *new(T))
-		rest, ok := decodeFlat(s, any(&items[len(items)-1]).(fieldSetter))
+		rest, ok := rt.decodeFlat(s, unsafe.Pointer(&items[len(items)-1]))
 		if !ok {
 			return nil, false
 		}
@@ -89,9 +81,9 @@ func decodeFlatArray[T any](body []byte) ([]T, bool) {
 	}
 }
 
-// decodeFlat reads the flat object at the start of s into r and returns
-// what follows it.
-func decodeFlat(s string, r fieldSetter) (rest string, ok bool) {
+// decodeFlat reads the flat object at the start of s into the record at
+// rec, of type rt, and returns what follows it.
+func (rt *recordType) decodeFlat(s string, rec unsafe.Pointer) (rest string, ok bool) {
 	s = skipSpace(s)
 	if s == "" || s[0] != '{' {
 		return s, false
@@ -100,17 +92,36 @@ func decodeFlat(s string, r fieldSetter) (rest string, ok bool) {
 	if s != "" && s[0] == '}' {
 		return s[1:], true
 	}
+	next := 0 // the field the next key most likely names
 	for {
-		key, after, ok := readString(s)
-		if !ok {
-			return s, false
+		// Records come with their keys in the same order, so the next key
+		// is first compared, quotes and all, with the one after the field
+		// set last; only another key is read and looked up.
+		i := -1
+		var key string
+		if next < len(rt.fields) && strings.HasPrefix(s, rt.fields[next].quoted) {
+			i, s = next, s[len(rt.fields[next].quoted):]
+		} else {
+			k, after, ok := readString(s)
+			if !ok {
+				return s, false
+			}
+			i, key, s = rt.field(k), k, after
 		}
-		s = skipSpace(after)
+		s = skipSpace(s)
 		if s == "" || s[0] != ':' {
 			return s, false
 		}
 		text, after, ok := readScalar(skipSpace(s[1:]))
-		if !ok || !r.setField(key, text) {
+		if !ok {
+			return s, false
+		}
+		if i >= 0 {
+			if !rt.fields[i].set(rec, text) {
+				return s, false
+			}
+			next = i + 1
+		} else if !ignorable(key, rt.keys) {
 			return s, false
 		}
 		s = skipSpace(after)
@@ -313,17 +324,6 @@ func hex4(s string) rune {
 		r = r<<4 | rune(c)
 	}
 	return r
-}
-
-// jsonKeys lists the JSON member names of struct type T.
-func jsonKeys[T any]() []string {
-	var keys []string
-	for f := range reflect.TypeFor[T]().Fields() {
-		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
-			keys = append(keys, name)
-		}
-	}
-	return keys
 }
 
 // ignorable reports whether encoding/json would ignore key: it matches

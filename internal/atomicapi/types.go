@@ -23,8 +23,8 @@ type Customer struct {
 	Region        string `json:"region" jsonschema_description:"State or region."`
 	Country       string `json:"country" jsonschema_description:"Country."`
 	Website       string `json:"website" jsonschema_description:"Website, as recorded."`
-	CreatedDate   string `json:"created_date" jsonschema_description:"When the customer was created, as the API gave it."`
-	DeleteDate    string `json:"delete_date,omitempty" jsonschema_description:"When the customer was deleted; absent for active customers."`
+	CreatedDate   string `json:"created_date" api:"time" jsonschema_description:"When the customer was created, as the API gave it."`
+	DeleteDate    string `json:"delete_date,omitempty" api:"time" jsonschema_description:"When the customer was deleted; absent for active customers."`
 }
 
 // Deleted reports whether the API marks the customer as deleted. The API
@@ -35,89 +35,7 @@ func (c Customer) Deleted() bool { return c.DeleteDate != "" }
 // send: ids and account numbers as numbers or strings, null or "" for absent
 // values, and scalars where strings are documented.
 func (c *Customer) UnmarshalJSON(data []byte) error {
-	if unmarshalFlat(data, c) {
-		return nil
-	}
-	return c.unmarshalSlow(data)
-}
-
-// unmarshalSlow is the reference decoding, which the fast path must agree
-// with; it also reports every error.
-func (c *Customer) unmarshalSlow(data []byte) error {
-	var raw struct {
-		CustomerID    flexID     `json:"customer_id"`
-		CustomerName  flexString `json:"customer_name"`
-		AccountNumber flexString `json:"account_number"`
-		Nickname      flexString `json:"nickname"`
-		ABN           flexString `json:"abn"`
-		Addr1         flexString `json:"addr_1"`
-		Addr2         flexString `json:"addr_2"`
-		Postcode      flexString `json:"postcode"`
-		City          flexString `json:"city"`
-		Region        flexString `json:"region"`
-		Country       flexString `json:"country"`
-		Website       flexString `json:"website"`
-		CreatedDate   flexTime   `json:"created_date"`
-		DeleteDate    flexTime   `json:"delete_date"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return fmt.Errorf("customer: %w", err)
-	}
-	*c = Customer{
-		CustomerID:    int64(raw.CustomerID),
-		CustomerName:  string(raw.CustomerName),
-		AccountNumber: string(raw.AccountNumber),
-		Nickname:      string(raw.Nickname),
-		ABN:           string(raw.ABN),
-		Addr1:         string(raw.Addr1),
-		Addr2:         string(raw.Addr2),
-		Postcode:      string(raw.Postcode),
-		City:          string(raw.City),
-		Region:        string(raw.Region),
-		Country:       string(raw.Country),
-		Website:       string(raw.Website),
-		CreatedDate:   string(raw.CreatedDate),
-		DeleteDate:    string(raw.DeleteDate),
-	}
-	return nil
-}
-
-var customerKeys = jsonKeys[Customer]()
-
-func (c *Customer) setField(key, text string) bool {
-	switch key {
-	case "customer_id":
-		return setID(&c.CustomerID, text)
-	case "customer_name":
-		c.CustomerName = text
-	case "account_number":
-		c.AccountNumber = text
-	case "nickname":
-		c.Nickname = text
-	case "abn":
-		c.ABN = text
-	case "addr_1":
-		c.Addr1 = text
-	case "addr_2":
-		c.Addr2 = text
-	case "postcode":
-		c.Postcode = text
-	case "city":
-		c.City = text
-	case "region":
-		c.Region = text
-	case "country":
-		c.Country = text
-	case "website":
-		c.Website = text
-	case "created_date":
-		c.CreatedDate = timeText(text)
-	case "delete_date":
-		c.DeleteDate = timeText(text)
-	default:
-		return ignorable(key, customerKeys)
-	}
-	return true
+	return customerRecord.unmarshal(data, c)
 }
 
 // NewCustomer holds the fields of a create request. Optional fields left ""
@@ -148,51 +66,7 @@ type ServicePlan struct {
 // UnmarshalJSON accepts ids as numbers or strings and prices as strings or
 // numbers, keeping a number's literal digits so that 1.20 stays "1.20".
 func (p *ServicePlan) UnmarshalJSON(data []byte) error {
-	if unmarshalFlat(data, p) {
-		return nil
-	}
-	return p.unmarshalSlow(data)
-}
-
-func (p *ServicePlan) unmarshalSlow(data []byte) error {
-	var raw struct {
-		PlanID   flexID     `json:"plan_id"`
-		PlanName flexString `json:"plan_name"`
-		Currency flexString `json:"currency"`
-		PlanType flexString `json:"plan_type"`
-		Price    flexString `json:"price"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return fmt.Errorf("service plan: %w", err)
-	}
-	*p = ServicePlan{
-		PlanID:   int64(raw.PlanID),
-		PlanName: string(raw.PlanName),
-		Currency: string(raw.Currency),
-		PlanType: string(raw.PlanType),
-		Price:    string(raw.Price),
-	}
-	return nil
-}
-
-var planKeys = jsonKeys[ServicePlan]()
-
-func (p *ServicePlan) setField(key, text string) bool {
-	switch key {
-	case "plan_id":
-		return setID(&p.PlanID, text)
-	case "plan_name":
-		p.PlanName = text
-	case "currency":
-		p.Currency = text
-	case "plan_type":
-		p.PlanType = text
-	case "price":
-		p.Price = text
-	default:
-		return ignorable(key, planKeys)
-	}
-	return true
+	return planRecord.unmarshal(data, p)
 }
 
 // Deletion is the API's answer to a delete.
@@ -204,39 +78,7 @@ type Deletion struct {
 
 // UnmarshalJSON accepts the id as a number or a string.
 func (d *Deletion) UnmarshalJSON(data []byte) error {
-	if unmarshalFlat(data, d) {
-		return nil
-	}
-	return d.unmarshalSlow(data)
-}
-
-func (d *Deletion) unmarshalSlow(data []byte) error {
-	var raw struct {
-		Status       flexString `json:"status"`
-		CustomerID   flexID     `json:"customer_id"`
-		CustomerName flexString `json:"customer_name"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return fmt.Errorf("delete response: %w", err)
-	}
-	*d = Deletion{Status: string(raw.Status), CustomerID: int64(raw.CustomerID), CustomerName: string(raw.CustomerName)}
-	return nil
-}
-
-var deletionKeys = jsonKeys[Deletion]()
-
-func (d *Deletion) setField(key, text string) bool {
-	switch key {
-	case "status":
-		d.Status = text
-	case "customer_id":
-		return setID(&d.CustomerID, text)
-	case "customer_name":
-		d.CustomerName = text
-	default:
-		return ignorable(key, deletionKeys)
-	}
-	return true
+	return deletionRecord.unmarshal(data, d)
 }
 
 // flexString decodes a JSON string, number or boolean as its text, and null
@@ -291,12 +133,11 @@ func parseID(s string) (int64, error) {
 	return n, nil
 }
 
-// setID is parseID for the fast path, which leaves errors to the slow one.
-func setID(dst *int64, text string) bool {
-	n, err := parseID(text)
-	*dst = n
-	return err == nil
-}
+var (
+	customerRecord = newRecordType[Customer]("customer")
+	planRecord     = newRecordType[ServicePlan]("service plan")
+	deletionRecord = newRecordType[Deletion]("delete response")
+)
 
 // flexTime accepts both documented time forms (and null or ""), keeping the
 // text as given so that nothing is invented about its time zone. MySQL's

@@ -5,7 +5,7 @@ import "net"
 // parseMetrics reads --metrics-addr. Metrics say which tools are used and
 // how often deletes are declined: off this machine they are served only
 // behind the bearer token the MCP endpoints use.
-func parseMetrics(cfg *Config, addr setting) error {
+func parseMetrics(cfg *Config, addr value) error {
 	if addr.value == "" {
 		return nil
 	}

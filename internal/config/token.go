@@ -3,11 +3,33 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/atomtelecom/atomic-mcp/internal/advice"
+	"github.com/atomtelecom/atomic-mcp/internal/atomicapi"
 )
+
+const tokenHelp = "copy it from the Atomic portal (" + advice.TokenPortalPath + "), or run with --sandbox"
 
 // TokenPlaceholder is what `atomic-mcp config` and `atomic-mcp install`
 // write where the token goes when they are not given one.
 const TokenPlaceholder = "paste-your-atomic-api-token-here"
+
+// parseAPIToken reads the Atomic API token, which --version and the
+// sandbox do without.
+func parseAPIToken(cfg *Config, v value) error {
+	if cfg.ShowVersion || cfg.Sandbox {
+		return nil
+	}
+	raw, source, err := v.secret()
+	if err != nil {
+		return err
+	}
+	if err := CheckToken(raw, source); err != nil {
+		return err
+	}
+	cfg.APIToken = atomicapi.NewToken(raw)
+	return nil
+}
 
 // TokenError is an API token that cannot be one. Doctor reports its parts
 // as a problem and its fix; at start-up it is one line.

@@ -30,7 +30,8 @@ const (
 // limit).
 const maxCompletions = 100
 
-// API is what the resources read; *atomicapi.Client provides it.
+// API is what the resources read: the server passes the shared
+// *atomicapi.Cached (a bare *atomicapi.Client provides it too).
 type API interface {
 	ListCustomers(ctx context.Context, name string) ([]atomicapi.Customer, error)
 	ListServicePlans(ctx context.Context) ([]atomicapi.ServicePlan, error)
