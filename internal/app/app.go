@@ -35,9 +35,8 @@ type App struct {
 	Server *mcpserver.MCPServer
 	// Tools are the registered tools, in order.
 	Tools []mcpserver.ServerTool
-	// Client is the shared Atomic API client.
-	Client *atomicapi.Client
-	// APIURL is where Client points (the sandbox's URL in sandbox mode).
+	// APIURL is where the shared Atomic API client points (the sandbox's
+	// URL in sandbox mode).
 	APIURL string
 	// Audit is the audit trail, nil unless configured.
 	Audit *audit.Log
@@ -107,7 +106,6 @@ func New(ctx context.Context, cfg config.Config, version string, logger *slog.Lo
 		a.Close()
 		return nil, fmt.Errorf("API client: %w", err)
 	}
-	a.Client = client
 	confirmer, err := confirm.New(cfg.ConfirmSecret, confirm.DefaultTTL, nil)
 	if err != nil {
 		a.Close()
