@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -52,6 +53,7 @@ const minWait = time.Millisecond
 type Metrics struct {
 	operation     mcpconv.ServerOperationDuration
 	cache         metric.Int64Counter
+	cacheSets     sync.Map // [2]string{cache, result} → metric.AddOption; both from fixed lists
 	wait          metric.Float64Histogram
 	refusals      metric.Int64Counter
 	confirmations metric.Int64Counter
@@ -89,9 +91,17 @@ func (m *Metrics) RateLimited(ctx context.Context, waited time.Duration, refused
 	}
 }
 
-// CacheLookup reports one read of a cached list.
+// CacheLookup reports one read of a cached list. It runs on every list
+// call, so each (cache, result) pair's attribute set is built once: sorting
+// and hashing the attributes per call was about 1% of a traced stdio
+// server's CPU under perf, a tenth of what telemetry costs it.
 func (m *Metrics) CacheLookup(ctx context.Context, cache, result string) {
-	m.cache.Add(ctx, 1, metric.WithAttributes(keyCache.String(cache), keyResult.String(result)))
+	key := [2]string{cache, result}
+	opt, ok := m.cacheSets.Load(key)
+	if !ok {
+		opt, _ = m.cacheSets.LoadOrStore(key, metric.WithAttributeSet(attribute.NewSet(keyCache.String(cache), keyResult.String(result))))
+	}
+	m.cache.Add(ctx, 1, opt.(metric.AddOption))
 }
 
 // Confirmation reports a delete confirmation's outcome on one path.
