@@ -97,7 +97,7 @@ var ErrHelp = flag.ErrHelp
 func printUsage(w io.Writer) {
 	fs := newFlags()
 	fs.SetOutput(w)
-	fmt.Fprintf(w, "Usage: atomic-mcp [flags]\n       atomic-mcp config|doctor|tools|call ... [flags]   (atomic-mcp help)\n\nAn MCP server for the sub-customers of an Atom Telecom reseller account.\nThe Atomic API token comes from ATOMIC_API_TOKEN or --api-token-file.\n\nFlags:\n")
+	fmt.Fprintf(w, "Usage: atomic-mcp [flags]\n       atomic-mcp SUBCOMMAND ... [flags]   (install, doctor, call, sandbox, ...: atomic-mcp help lists them)\n\nAn MCP server for the sub-customers of an Atom Telecom reseller account.\nThe Atomic API token comes from ATOMIC_API_TOKEN or --api-token-file.\n\nFlags:\n")
 	fs.PrintDefaults()
 }
 
