@@ -19,7 +19,7 @@ const (
 	license = "LicenseRef-Proprietary"
 	// privacy says what leaves the machine; the manifest's
 	// privacy_policies link to the README section that says the same.
-	privacy = "Privacy: the server runs on your computer. It sends your Atomic API token and the customer details you ask it to create or delete only to the Atomic API (atvoice-api.atomtelecom.com.au, or the API URL you set), over HTTPS. Nothing goes to any other service; there is no telemetry. The optional audit log stays on your computer. With the sandbox on, nothing leaves your computer at all."
+	privacy = "Privacy: the server runs on your computer. It sends your Atomic API token and the customer details you ask it to create or delete only to the Atomic API (atvoice-api.atomtelecom.com.au, or the API URL you set), over HTTPS. Nothing goes to any other service: the bundle sends no telemetry (OpenTelemetry export is off unless an operator sets OTEL_EXPORTER_OTLP_ENDPOINT, and never carries customer names, ids or tokens). The optional audit log stays on your computer. With the sandbox on, nothing leaves your computer at all."
 )
 
 // Manifest is an MCPB manifest, version 0.3 (modelcontextprotocol/mcpb,
