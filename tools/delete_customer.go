@@ -183,7 +183,7 @@ func askInBrowser(ctx context.Context, d Deps, c atomicapi.Customer) *mcp.CallTo
 	entry := audit.Entry{Tool: "delete_customer", CustomerID: c.CustomerID, CustomerName: c.CustomerName, Outcome: audit.ConfirmationRequested, Confirmation: audit.ViaBrowser}
 	rec := d.Approvals.Create(approval.Card{
 		CustomerID: c.CustomerID, Name: c.CustomerName, AccountNumber: c.AccountNumber, Created: c.CreatedDate,
-		Address:     strings.Join(nonEmpty(c.Addr1, c.Addr2, c.City, c.Region, c.Postcode, c.Country), ", "),
+		Address:     address(c),
 		RequestedBy: requester(ctx),
 	}, auth.IDFrom(ctx), browserDelete(d, c))
 	link, err := d.Approvals.Link(rec.ID)
